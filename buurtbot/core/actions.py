@@ -1,0 +1,83 @@
+"""Neutral outbound actions: what the core asks an adapter to do.
+
+Actions are plain data so they can wait in the outbox, survive a restart and be sent later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from buurtbot.core.ids import ChatRef, MessageRef, PlatformIdentity
+from buurtbot.core.text import RichText
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """Base of outbound actions. ``chat`` decides which adapter performs it."""
+
+    chat: ChatRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendText(Action):
+    text: RichText
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    reply_to: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CopyMessage(Action):
+    """Copy an existing message into ``chat`` (a forward without the 'forwarded from' line)."""
+
+    source: MessageRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerButton(Action):
+    callback_id: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApproveJoin(Action):
+    user: PlatformIdentity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeclineJoin(Action):
+    user: PlatformIdentity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddMember(Action):
+    """Add ``user`` directly (Signal adds numbers; Telegram cannot and uses invites)."""
+
+    user: PlatformIdentity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveMember(Action):
+    user: PlatformIdentity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateInvite(Action):
+    """Ask the platform for a join link that needs approval; ``name`` labels it for matching."""
+
+    name: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """What performing an action gave back; ``message`` is set for sent messages."""
+
+    message: MessageRef | None = None
+    invite_link: str | None = None

@@ -1,0 +1,1 @@
+"""The domain model of a gemeente's buurtpreventie network."""

@@ -1,0 +1,277 @@
+"""The ports of the core: what it needs from chat platforms, storage and time.
+
+Adapters implement these. Each abstract method's docstring is the contract an
+implementation must keep; tests pin the exact set of abstract methods.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from buurtbot.core.actions import Action, DeliveryResult
+from buurtbot.core.domain.model import GemeenteRole, Membership, Person
+from buurtbot.core.domain.network import Network
+from buurtbot.core.events import InboundEvent
+from buurtbot.core.ids import ChatRef, GemeenteId, GroupId, PersonId, Platform, PlatformIdentity
+
+EventSink = Callable[[InboundEvent], Awaitable[None]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chat platforms
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform can do. The core reads these and adapts; it never probes by failing.
+
+    ``buttons``: inline buttons under a message (otherwise numbered replies are used).
+    ``invite_links``: the bot can create join links. ``join_requests``: joins can wait for
+    the bot's approval. ``add_members``: the bot can add an account directly.
+    ``remove_members``, ``delete_messages``, ``edit_messages``, ``admin_rights``: as named.
+    ``max_text_length``: the longest text one message may carry.
+    """
+
+    buttons: bool = False
+    invite_links: bool = False
+    join_requests: bool = False
+    add_members: bool = False
+    remove_members: bool = False
+    delete_messages: bool = False
+    edit_messages: bool = False
+    admin_rights: bool = False
+    max_text_length: int = 4096
+
+
+class DeliveryError(Exception):
+    """Base of the failures :meth:`ChatPort.perform` may raise."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Try again later: rate limits, timeouts, 5xx. ``retry_after`` in seconds, if known."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help: the bot was removed from the chat, the chat does not exist."""
+
+
+class ChatPort(abc.ABC):
+    """One chat platform, seen from the core.
+
+    Lifecycle: :meth:`initialize` (check credentials, learn the bot's own identity), then
+    :meth:`start` (begin delivering events to the sink), :meth:`stop` (stop receiving; must
+    return promptly and leave no task running). All methods run on the application's one
+    event loop; an implementation must not start or stop loops of its own.
+    """
+
+    platform: Platform
+    capabilities: Capabilities
+
+    @abc.abstractmethod
+    async def initialize(self) -> None:
+        """Connect and verify the configuration. Raise with a clear message when unusable."""
+
+    @abc.abstractmethod
+    async def start(self, sink: EventSink) -> None:
+        """Start receiving. Every platform update becomes one neutral event passed to ``sink``.
+
+        Must not block: receiving runs in the background until :meth:`stop`.
+        An event the sink raised on is logged, not lost silently, and does not stop receiving.
+        """
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Stop receiving and release connections. Safe to call twice."""
+
+    @abc.abstractmethod
+    async def perform(self, action: Action) -> DeliveryResult:
+        """Carry out one action on the platform.
+
+        Raise :class:`TransientDeliveryError` when a later try may succeed and
+        :class:`PermanentDeliveryError` when it cannot. Must not retry by itself: the outbox
+        decides when to try again. Must not raise for an action the capabilities allow.
+        """
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------------------------
+class NetworkRepository(abc.ABC):
+    """The gemeenten with their kernen, buurten and groups."""
+
+    @abc.abstractmethod
+    def all(self) -> list[Network]:
+        """Every gemeente's network (active parts only), ordered by gemeente id."""
+
+    @abc.abstractmethod
+    def get(self, gemeente_id: GemeenteId) -> Network | None:
+        """One gemeente's network, or ``None``."""
+
+    @abc.abstractmethod
+    def find_group(self, chat: ChatRef) -> tuple[Network, GroupId] | None:
+        """The network and group that ``chat`` belongs to, or ``None`` for an unknown chat."""
+
+    @abc.abstractmethod
+    def save(self, network: Network) -> None:
+        """Insert or update the network. Parts missing from it are archived, never deleted,
+        so members and history of a buurt survive a network file that drops it."""
+
+
+class PersonRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, person_id: PersonId) -> Person | None: ...
+
+    @abc.abstractmethod
+    def by_identity(self, identity: PlatformIdentity) -> Person | None:
+        """The person owning this platform account, or ``None``."""
+
+    @abc.abstractmethod
+    def by_handle(self, gemeente_id: GemeenteId, handle: str) -> Person | None: ...
+
+    @abc.abstractmethod
+    def in_gemeente(self, gemeente_id: GemeenteId) -> list[Person]:
+        """Everyone of the gemeente, ordered by id."""
+
+    @abc.abstractmethod
+    def save(self, person: Person) -> None:
+        """Insert or update, identities included. An identity belongs to one person only."""
+
+    @abc.abstractmethod
+    def gemeente_roles(self, gemeente_id: GemeenteId, person_id: PersonId) -> frozenset[GemeenteRole]:
+        """The roles granted (stored), without derived ones."""
+
+    @abc.abstractmethod
+    def set_gemeente_roles(
+        self, gemeente_id: GemeenteId, person_id: PersonId, roles: frozenset[GemeenteRole]
+    ) -> None: ...
+
+
+class MembershipRepository(abc.ABC):
+    @abc.abstractmethod
+    def of_group(self, group_id: GroupId) -> list[Membership]:
+        """The group's memberships, ordered by person id."""
+
+    @abc.abstractmethod
+    def of_person(self, person_id: PersonId) -> list[Membership]:
+        """Every membership of a person, in any gemeente."""
+
+    @abc.abstractmethod
+    def replace_group(self, group_id: GroupId, memberships: Sequence[Membership]) -> None:
+        """Make the stored memberships of ``group_id`` exactly ``memberships``."""
+
+
+class ProcessedEvents(abc.ABC):
+    """The ids of inbound events already handled, so that a replay changes state once."""
+
+    @abc.abstractmethod
+    def claim(self, event_id: str, at: datetime) -> bool:
+        """Record ``event_id``; ``False`` when it was recorded before (by any process).
+
+        The record becomes permanent with the unit of work's commit, together with the
+        state the event changed.
+        """
+
+
+@dataclass(frozen=True, slots=True)
+class PendingChoice:
+    """Options offered as numbered replies, waiting for one person's answer in one chat."""
+
+    chat: ChatRef
+    person: PersonId
+    options: tuple[str, ...]
+    created_at: datetime
+
+
+class PendingChoices(abc.ABC):
+    @abc.abstractmethod
+    def put(self, choice: PendingChoice) -> None:
+        """Store ``choice``, replacing an earlier one of the same person in the same chat."""
+
+    @abc.abstractmethod
+    def take(self, chat: ChatRef, person: PersonId) -> PendingChoice | None:
+        """Remove and return the waiting choice, or ``None``."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    key: str
+    action: Action
+    attempts: int
+
+
+class Outbox(abc.ABC):
+    """Actions waiting to be performed. Written in the same transaction as the state change."""
+
+    @abc.abstractmethod
+    def add(self, action: Action, *, key: str, at: datetime) -> bool:
+        """Queue ``action`` under the idempotency ``key``; ``False`` if the key was queued before."""
+
+    @abc.abstractmethod
+    def due(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Claim up to ``limit`` items due at ``now``, oldest first, in order per chat.
+
+        A claimed item is not handed to another worker until its claim lapses.
+        """
+
+    @abc.abstractmethod
+    def delivered(self, item_id: int, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def retry(self, item_id: int, at: datetime, error: str) -> None:
+        """Release the claim and make the item due again at ``at``."""
+
+    @abc.abstractmethod
+    def dead(self, item_id: int, error: str) -> None:
+        """Give up on the item; it stays for inspection."""
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction over all repositories: everything commits together or not at all."""
+
+    networks: NetworkRepository
+    persons: PersonRepository
+    memberships: MembershipRepository
+    events: ProcessedEvents
+    choices: PendingChoices
+    outbox: Outbox
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Undo everything not committed. Called on leaving the ``with`` block; harmless after a commit."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Clock(abc.ABC):
+    @abc.abstractmethod
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+
+
+class SystemClock(Clock):
+    def now(self) -> datetime:
+        return datetime.now(UTC)
