@@ -63,7 +63,7 @@ class MemberLeft(InboundEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JoinRequested(InboundEvent):
-    """``sender`` asks to join ``chat``; ``invite_name`` is the platform's label of the link used."""
+    """``sender`` asks to join ``chat``; ``invite_name`` labels the link they used, if known."""
 
     invite_name: str | None = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Mapping
-from datetime import datetime
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -32,13 +32,13 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._t.ngettext(singular, plural, n)
 
-    def datetime(self, moment: datetime) -> str:
+    def datetime(self, moment: dt.datetime) -> str:
         return str(format_datetime(moment.astimezone(self.tz), "short", locale=self.locale.value))
 
-    def time(self, moment: datetime) -> str:
+    def time(self, moment: dt.datetime) -> str:
         return str(format_time(moment.astimezone(self.tz), "HH:mm", locale=self.locale.value))
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: dt.datetime) -> str:
         return str(format_date(moment.astimezone(self.tz), "long", locale=self.locale.value))
 
 

@@ -75,7 +75,9 @@ class Who(enum.Enum):
     MEMBER_HOOFDCOORDINATOR = "member-hoofdcoordinator"
 
 
-_REGIE = frozenset({GemeenteRole.HOOFDCOORDINATOR, GemeenteRole.CONTACTPERSOON, GemeenteRole.POLITIE})
+_REGIE = frozenset(
+    {GemeenteRole.HOOFDCOORDINATOR, GemeenteRole.CONTACTPERSOON, GemeenteRole.POLITIE}
+)
 _REGIE_STAFF = frozenset({GemeenteRole.HOOFDCOORDINATOR, GemeenteRole.CONTACTPERSOON})
 _HOOFD = frozenset({GemeenteRole.HOOFDCOORDINATOR})
 
@@ -125,7 +127,7 @@ def decide(command: Command, place: Place, actor: Actor) -> Decision:
     return Decision.allow() if refusal is None else Decision(False, refusal)
 
 
-def _unmet(who: Who, actor: Actor) -> Refusal | None:  # noqa: PLR0911 - one branch per requirement
+def _unmet(who: Who, actor: Actor) -> Refusal | None:
     roles = actor.gemeente_roles
     member = actor.group_role is not None
     if who is Who.ANYONE:

@@ -145,7 +145,9 @@ class PersonRepository(abc.ABC):
         """Insert or update, identities included. An identity belongs to one person only."""
 
     @abc.abstractmethod
-    def gemeente_roles(self, gemeente_id: GemeenteId, person_id: PersonId) -> frozenset[GemeenteRole]:
+    def gemeente_roles(
+        self, gemeente_id: GemeenteId, person_id: PersonId
+    ) -> frozenset[GemeenteRole]:
         """The roles granted (stored), without derived ones."""
 
     @abc.abstractmethod
@@ -213,7 +215,7 @@ class Outbox(abc.ABC):
 
     @abc.abstractmethod
     def add(self, action: Action, *, key: str, at: datetime) -> bool:
-        """Queue ``action`` under the idempotency ``key``; ``False`` if the key was queued before."""
+        """Queue ``action`` under the idempotency ``key``; ``False`` if that key was queued."""
 
     @abc.abstractmethod
     def due(self, now: datetime, limit: int) -> list[OutboxItem]:
@@ -260,7 +262,8 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None:
-        """Undo everything not committed. Called on leaving the ``with`` block; harmless after a commit."""
+        """Undo everything not committed. Called on leaving the ``with`` block, even after a
+        commit, where it does nothing."""
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

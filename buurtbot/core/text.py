@@ -83,10 +83,13 @@ def split(text: RichText, limit: int) -> list[RichText]:
     """Cut ``text`` into pieces of at most ``limit`` characters, preferring line boundaries.
 
     A line longer than ``limit`` is cut hard; styles survive the cut. Nothing is dropped:
-    the pieces joined give back the original text.
+    the pieces joined give back the original text. Empty text gives no pieces (platforms
+    refuse empty messages).
     """
     if limit <= 0:
         raise ValueError("limit must be positive")
+    if not text.plain:
+        return []
     if len(text) <= limit:
         return [text]
     plain = text.plain

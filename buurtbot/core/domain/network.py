@@ -11,7 +11,7 @@ from buurtbot.core.ids import BuurtId, GroupId, KernId
 
 
 def normalise_street(name: str) -> str:
-    """Street names compare case- and space-insensitively (``'Grotestraat '`` = ``'grotestraat'``)."""
+    """Streets compare without case or extra spaces: ``'Grotestraat '`` = ``'grotestraat'``."""
     return " ".join(name.casefold().split())
 
 
@@ -47,9 +47,7 @@ class Network:
         return tuple(g for g in self.groups if g.kind is kind)
 
     def buurtgroepen_of(self, buurt_id: BuurtId) -> tuple[Group, ...]:
-        return tuple(
-            g for g in self.groups if g.kind is GroupKind.BUURT and g.buurt_id == buurt_id
-        )
+        return tuple(g for g in self.groups if g.kind is GroupKind.BUURT and g.buurt_id == buurt_id)
 
     def buurten_in(self, kern_id: KernId) -> tuple[Buurt, ...]:
         return tuple(b for b in self.buurten if b.kern_id == kern_id)
@@ -81,4 +79,3 @@ class Network:
         wanted = normalise_street(street)
         matches = [b for b in candidates if wanted in {normalise_street(s) for s in b.streets}]
         return matches[0] if len(matches) == 1 else None
-

@@ -1,0 +1,5 @@
+"""``python -m buurtbot`` is the same as the ``buurtbot`` command."""
+
+from buurtbot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Pure mapping between console lines and neutral events, and actions and printed lines."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from buurtbot.core.commands import parse_command_text
+from buurtbot.core.text import RichText
+
+
+class Meta(enum.StrEnum):
+    """Console-only commands: they steer the REPL and never reach the bot."""
+
+    AS = "as"
+    GROUPS = "groups"
+    PEOPLE = "people"
+    QUIT = "quit"
+    EXIT = "exit"
+    CONSOLE_HELP = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class MetaLine:
+    meta: Meta
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """What the current person types; ``reply_to`` is the console number of a message."""
+
+    text: str
+    reply_to: int | None = None
+
+
+_REPLY = re.compile(r"^>\s*#?(\d{1,9})\s+(.*)$", re.DOTALL)
+
+
+def parse_line(line: str) -> MetaLine | ChatLine | None:
+    """Classify one input line; ``None`` for blank lines and ``#`` comments."""
+    text = line.rstrip("\r\n")
+    if not text.strip() or text.lstrip().startswith("#"):
+        return None
+    parsed = parse_command_text(text.strip())
+    if parsed is not None:
+        try:
+            return MetaLine(Meta(parsed.name), parsed.args)
+        except ValueError:
+            pass
+    match = _REPLY.match(text.strip())
+    if match:
+        return ChatLine(match.group(2), int(match.group(1)))
+    return ChatLine(text.strip())
+
+
+def render(text: RichText) -> str:
+    """Console output is plain text; styles do not survive a terminal log anyway."""
+    return text.plain

@@ -1,0 +1,226 @@
+"""The composition root: the one place where real implementations are wired together.
+
+Nothing here runs at import time. :func:`build_app` returns an :class:`App` that owns the
+database engine, the single database thread, the bot service, the outbox relay and the
+chat adapters, and runs them on one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from sqlalchemy import Engine
+
+from buurtbot.adapters.console import ConsoleAdapter
+from buurtbot.adapters.console.adapter import ConsoleGroup, ConsolePerson
+from buurtbot.adapters.sql.engine import make_engine
+from buurtbot.adapters.sql.migrate import upgrade
+from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
+from buurtbot.config.network_file import load_network_files
+from buurtbot.config.settings import Settings
+from buurtbot.core.events import InboundEvent
+from buurtbot.core.i18n import Translators
+from buurtbot.core.ids import PersonId, Platform, PlatformIdentity
+from buurtbot.core.ports import ChatPort, Clock, SystemClock, UnitOfWork, UnitOfWorkFactory
+from buurtbot.core.services.bot import BuurtBot
+from buurtbot.core.services.delivery import OutboxRelay
+from buurtbot.core.services.network_sync import SyncReport, apply_network
+from buurtbot.locales import load_all
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def example_network_path() -> Path | None:
+    """The sample network: next to the package in a checkout, or inside an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here.parent / "examples" / "hof-van-twente.toml",
+        here / "examples" / "hof-van-twente.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def prepare_database(database_url: str, network_paths: Sequence[Path] = ()) -> list[SyncReport]:
+    """Migrate the database to the newest schema and load the network files into it."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        if not network_paths:
+            return []
+        specs = load_network_files(list(network_paths))
+        uow_factory = _uow_factory(engine)
+        reports = []
+        with uow_factory() as uow:
+            for spec in specs:
+                reports.append(apply_network(uow, spec))
+            uow.commit()
+        return reports
+    finally:
+        engine.dispose()
+
+
+def _uow_factory(engine: Engine) -> UnitOfWorkFactory:
+    sessions = make_session_factory(engine)
+
+    def factory() -> UnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    return factory
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    uow_factory: UnitOfWorkFactory
+    bot: BuurtBot
+    relay: OutboxRelay
+    executor: ThreadPoolExecutor
+    ports: dict[Platform, ChatPort] = field(default_factory=dict)
+    console: ConsoleAdapter | None = None
+
+    async def run_blocking(self, fn: Callable[[], T]) -> T:
+        """Run storage work on the one database thread: handlers and relay never race."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn)
+
+    async def dispatch(self, event: InboundEvent) -> None:
+        """The sink every adapter delivers its events to."""
+        await self.run_blocking(lambda: self.bot.handle(event))
+        self.relay.wake()
+
+    async def run(self) -> None:
+        """Start every adapter and run until the console ends or the process is told to stop."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        started: list[ChatPort] = []
+        relay_task: asyncio.Task[None] | None = None
+        try:
+            for port in self.unique_ports():
+                await port.initialize()
+                await port.start(self.dispatch)
+                started.append(port)
+            await self.relay.deliver_due()
+            if self.console is None or any(p is not self.console for p in started):
+                relay_task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
+            if self.console is not None:
+                console_done = asyncio.create_task(self.console.finished.wait())
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait({console_done, stopper}, return_when="FIRST_COMPLETED")
+                console_done.cancel()
+                stopper.cancel()
+            else:
+                await stop.wait()
+        finally:
+            stop.set()
+            for port in reversed(started):
+                try:
+                    await port.stop()
+                except Exception:
+                    log.exception("stopping %s failed", port.platform)
+            if relay_task is not None:
+                await relay_task
+            await self.relay.deliver_due()
+
+    def unique_ports(self) -> list[ChatPort]:
+        seen: list[ChatPort] = []
+        for port in self.ports.values():
+            if all(port is not p for p in seen):
+                seen.append(port)
+        return seen
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+class StorageDirectory:
+    """Names for the console, read from storage on the database thread."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def people(self) -> list[ConsolePerson]:
+        def read() -> list[ConsolePerson]:
+            with self.app.uow_factory() as uow:
+                return [
+                    ConsolePerson(p.id, p.handle or p.id, p.display_name or p.id)
+                    for net in uow.networks.all()
+                    for p in uow.persons.in_gemeente(net.gemeente.id)
+                ]
+
+        return await self.app.run_blocking(read)
+
+    async def groups(self) -> list[ConsoleGroup]:
+        def read() -> list[ConsoleGroup]:
+            with self.app.uow_factory() as uow:
+                return [
+                    ConsoleGroup(g.id, g.name, str(g.kind), g.chat)
+                    for net in uow.networks.all()
+                    for g in net.groups
+                ]
+
+        return await self.app.run_blocking(read)
+
+    async def person_name(self, identity: PlatformIdentity) -> str | None:
+        def read() -> str | None:
+            with self.app.uow_factory() as uow:
+                person = uow.persons.by_identity(identity)
+                if person is None and identity.platform is Platform.CONSOLE:
+                    person = uow.persons.get(PersonId(identity.user_ref))
+                return (person.display_name or person.handle or person.id) if person else None
+
+        return await self.app.run_blocking(read)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    interactive: bool = False,
+    clock: Clock | None = None,
+) -> App:
+    """Wire the application. The console stands in for every platform without a real adapter."""
+    engine = make_engine(settings.database_url)
+    uow_factory = _uow_factory(engine)
+    clock = clock or SystemClock()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="buurtbot-db")
+    ports: dict[Platform, ChatPort] = {}
+    translators = Translators(load_all())
+    bot = BuurtBot(uow_factory, translators, clock=clock)
+    app = App(
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        bot=bot,
+        relay=OutboxRelay(uow_factory, ports, clock, lambda fn: app.run_blocking(fn)),
+        executor=executor,
+        ports=ports,
+    )
+    if stdin is not None and stdout is not None:
+        console = ConsoleAdapter(
+            StorageDirectory(app),
+            stdin=stdin,
+            stdout=stdout,
+            interactive=interactive,
+            settle=app.relay.deliver_due,
+        )
+        app.console = console
+        for platform in Platform:
+            ports.setdefault(platform, console)
+    bot.capabilities = {platform: port.capabilities for platform, port in ports.items()}
+    return app

@@ -1,0 +1,152 @@
+"""The application service: one inbound event in, state changes and outbox entries out.
+
+Each event is handled in one unit of work: the event id is claimed, the flow runs, its
+actions are queued in the outbox, and all of it commits together. A replayed event finds
+its id claimed and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from buurtbot.core.actions import AnswerButton
+from buurtbot.core.commands import Command, lookup
+from buurtbot.core.events import (
+    ButtonPressed,
+    CommandReceived,
+    InboundEvent,
+    MessageReceived,
+)
+from buurtbot.core.i18n import Translators, resolve_locale
+from buurtbot.core.ids import Platform
+from buurtbot.core.policy import decide
+from buurtbot.core.ports import Capabilities, Clock, SystemClock, UnitOfWorkFactory
+from buurtbot.core.services import situation as situations
+from buurtbot.core.services.handlers import general
+from buurtbot.core.services.handlers.general import ButtonHandler, CommandHandler
+from buurtbot.core.services.outgoing import Outgoing
+from buurtbot.core.services.situation import Situation
+from buurtbot.core.texts import replies
+
+log = logging.getLogger(__name__)
+
+COMMAND_HANDLERS: dict[Command, CommandHandler] = {**general.COMMAND_HANDLERS}
+BUTTON_HANDLERS: dict[str, ButtonHandler] = {**general.BUTTON_HANDLERS}
+#: Commands with a handler, in the order ``/help`` lists them.
+IMPLEMENTED: tuple[Command, ...] = tuple(c for c in Command if c in COMMAND_HANDLERS)
+
+
+class BuurtBot:
+    """Handles inbound events. Synchronous and thread-confined: call :meth:`handle` from one
+    thread at a time (the application runs it in a single worker thread)."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        translators: Translators,
+        *,
+        capabilities: Mapping[Platform, Capabilities] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.translators = translators
+        self.capabilities = dict(capabilities or {})
+        self.clock = clock or SystemClock()
+
+    def handle(self, event: InboundEvent) -> bool:
+        """Handle ``event`` once. ``False`` when it had been handled before.
+
+        A failing flow never escapes as an exception: it is logged, its changes are rolled
+        back, and the sender gets a short apology (queued under the same event id).
+        """
+        try:
+            return self._handle(event)
+        except Exception:
+            log.exception("handling %s failed", event.event_id)
+            self._apologise(event)
+            return True
+
+    def _handle(self, event: InboundEvent) -> bool:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            if not uow.events.claim(event.event_id, now):
+                log.info("event %s was handled before; skipped", event.event_id)
+                return False
+            out = Outgoing(uow, self.capabilities, key=event.event_id, now=now)
+            s = situations.resolve(
+                uow, event, now=now, out=out, translators=self.translators, commands=IMPLEMENTED
+            )
+            self._dispatch(s)
+            uow.commit()
+        return True
+
+    def _dispatch(self, s: Situation) -> None:
+        event = s.event
+        if isinstance(event, CommandReceived):
+            self._command(s, event)
+        elif isinstance(event, ButtonPressed):
+            if event.callback_id:
+                s.out.add(AnswerButton(chat=event.chat, callback_id=event.callback_id))
+            self._button(s, event.data)
+        elif isinstance(event, MessageReceived):
+            self._message(s, event)
+        else:
+            log.debug("no flow for %s yet", type(event).__name__)
+
+    def _command(self, s: Situation, cmd: CommandReceived) -> None:
+        command = lookup(cmd.name)
+        if command is None:
+            s.reply(replies.unknown_command(s.tr, cmd.name[:32]), to=cmd.message)
+            return
+        decision = decide(command, s.place, s.actor)
+        if not decision.allowed:
+            assert decision.refusal is not None
+            s.reply(
+                replies.refusal(s.tr, command, decision.refusal, decision.places), to=cmd.message
+            )
+            return
+        handler = COMMAND_HANDLERS.get(command)
+        if handler is None:
+            s.reply(replies.not_available(s.tr, command), to=cmd.message)
+            return
+        handler(s, cmd)
+
+    def _button(self, s: Situation, data: str) -> None:
+        prefix, _, value = data.partition(":")
+        handler = BUTTON_HANDLERS.get(prefix)
+        if handler is None:
+            log.info("button with unknown data %r ignored", data[:64])
+            return
+        handler(s, value)
+
+    def _message(self, s: Situation, msg: MessageReceived) -> None:
+        if s.person is not None:
+            choice = s.uow.choices.take(msg.chat, s.person.id)
+            if choice is not None:
+                answer = msg.text.strip()
+                if answer.isdecimal() and 1 <= int(answer) <= len(choice.options):
+                    self._button(s, choice.options[int(answer) - 1])
+                    return
+                s.uow.choices.put(choice)  # keep waiting
+                if answer.isdecimal() or s.event.chat.private:
+                    s.reply(replies.choice_out_of_range(s.tr, len(choice.options)), to=msg.message)
+                return
+        if s.event.chat.private:
+            s.reply(replies.private_hint(s.tr), to=msg.message)
+
+    def _apologise(self, event: InboundEvent) -> None:
+        try:
+            now = self.clock.now()
+            with self.uow_factory() as uow:
+                if not uow.events.claim(event.event_id, now):
+                    return
+                person = situations.find_person(uow, event)
+                locale = resolve_locale(
+                    person=person, group=None, gemeente=None, hint=event.sender.language
+                )
+                out = Outgoing(uow, self.capabilities, key=f"{event.event_id}:sorry", now=now)
+                out.send(event.chat, replies.something_went_wrong(self.translators.get(locale)))
+                uow.commit()
+        except Exception:
+            log.exception("could not even apologise for %s", event.event_id)

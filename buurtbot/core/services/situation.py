@@ -1,0 +1,139 @@
+"""Everything a handler needs to know about an event: where, who, in which role, which language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from buurtbot.core.commands import Command
+from buurtbot.core.domain.model import (
+    Group,
+    GroupKind,
+    GroupRole,
+    Membership,
+    Person,
+    effective_gemeente_roles,
+)
+from buurtbot.core.domain.network import Network
+from buurtbot.core.events import InboundEvent
+from buurtbot.core.i18n import Translator, Translators, resolve_locale
+from buurtbot.core.ids import MessageRef, PersonId, Platform
+from buurtbot.core.policy import Actor, Place
+from buurtbot.core.ports import UnitOfWork
+from buurtbot.core.services.outgoing import Outgoing
+from buurtbot.core.text import RichText
+
+_PLACE_OF_KIND = {
+    GroupKind.BUURT: Place.BUURTGROEP,
+    GroupKind.COORDINATOREN: Place.COORDINATORENGROEP,
+    GroupKind.REGIE: Place.REGIEGROEP,
+}
+
+
+@dataclass(slots=True)
+class Situation:
+    event: InboundEvent
+    now: datetime
+    uow: UnitOfWork
+    out: Outgoing
+    network: Network | None
+    group: Group | None
+    person: Person | None
+    memberships: list[Membership]
+    place: Place
+    actor: Actor
+    tr: Translator
+    translators: Translators
+    commands: tuple[Command, ...] = ()
+    """The commands this bot has handlers for (what ``/help`` may list)."""
+
+    def reply(self, text: RichText, *, to: MessageRef | None = None) -> None:
+        """Answer in the chat the event came from, in the sender's language."""
+        self.out.send(self.event.chat, text, reply_to=to)
+
+    def translator_for(self, person: Person | None, group: Group | None = None) -> Translator:
+        gemeente = self.network.gemeente if self.network else None
+        locale = resolve_locale(person=person, group=group, gemeente=gemeente)
+        return self.translators.get(locale, gemeente.timezone if gemeente else "Europe/Amsterdam")
+
+
+def find_person(uow: UnitOfWork, event: InboundEvent) -> Person | None:
+    """The sender as a person of the network. On the console, the identity is the person id."""
+    identity = event.sender.identity
+    person = uow.persons.by_identity(identity)
+    if person is None and identity.platform is Platform.CONSOLE:
+        person = uow.persons.get(PersonId(identity.user_ref))
+    return person
+
+
+def resolve(
+    uow: UnitOfWork,
+    event: InboundEvent,
+    *,
+    now: datetime,
+    out: Outgoing,
+    translators: Translators,
+    commands: tuple[Command, ...] = (),
+) -> Situation:
+    person = find_person(uow, event)
+    memberships = uow.memberships.of_person(person.id) if person else []
+    network: Network | None = None
+    group: Group | None = None
+    if event.chat.private:
+        place = Place.PRIVATE
+        if person is not None and person.gemeente_id is not None:
+            network = uow.networks.get(person.gemeente_id)
+        if network is None:
+            networks = uow.networks.all()
+            network = networks[0] if len(networks) == 1 else None
+    else:
+        found = uow.networks.find_group(event.chat)
+        if found is None:
+            place = Place.UNKNOWN_CHAT
+        else:
+            network, group_id = found
+            group = network.group(group_id)
+            place = _PLACE_OF_KIND[group.kind] if group else Place.UNKNOWN_CHAT
+    actor = _actor(uow, person, memberships, network, group)
+    gemeente = network.gemeente if network else None
+    locale = resolve_locale(
+        person=person, group=group, gemeente=gemeente, hint=event.sender.language
+    )
+    timezone = gemeente.timezone if gemeente else "Europe/Amsterdam"
+    return Situation(
+        event=event,
+        now=now,
+        uow=uow,
+        out=out,
+        network=network,
+        group=group,
+        person=person,
+        memberships=memberships,
+        place=place,
+        actor=actor,
+        tr=translators.get(locale, timezone),
+        translators=translators,
+        commands=commands,
+    )
+
+
+def _actor(
+    uow: UnitOfWork,
+    person: Person | None,
+    memberships: list[Membership],
+    network: Network | None,
+    group: Group | None,
+) -> Actor:
+    if person is None:
+        return Actor()
+    if network is None:
+        return Actor(known=True)
+    in_gemeente = [m for m in memberships if network.group(m.group_id) is not None]
+    granted = uow.persons.gemeente_roles(network.gemeente.id, person.id)
+    group_role = next((m.role for m in in_gemeente if group and m.group_id == group.id), None)
+    return Actor(
+        known=True,
+        group_role=group_role,
+        gemeente_roles=effective_gemeente_roles(granted, in_gemeente),
+        owns_buurtgroep=any(m.role is GroupRole.EIGENAAR for m in in_gemeente),
+    )
