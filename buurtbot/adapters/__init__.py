@@ -1,0 +1,1 @@
+"""Adapters: the platform, storage and delivery implementations of the core's ports."""

@@ -1,0 +1,268 @@
+"""The relational schema, as typed declarative models.
+
+Rows are storage shapes, not domain objects: the repositories translate. Group chatter is
+never stored; of a person only what the flows need (a name, a language, platform accounts).
+Network parts carry ``active`` because they are archived, never deleted, so that the
+members and history of a buurt survive a network file that drops it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+#: Deterministic constraint names, so a later migration can name what it alters or drops.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = 128  # slugs and generated ids
+REF = 255  # platform ids: chat ids, user refs (Signal group ids are long)
+NAME = 255
+
+OUTBOX_STATES = ("pending", "delivered", "dead")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware timestamp stored in UTC, read back aware in UTC on every database.
+
+    PostgreSQL keeps ``timestamptz`` but returns it in the session's zone; SQLite has no
+    zone at all and would return naive values. Naive input is refused: a naive time in the
+    database is a bug that shows up hours later.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+# -- the network ---------------------------------------------------------------------------
+class GemeenteRow(Base):
+    __tablename__ = "gemeente"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    timezone: Mapped[str] = mapped_column(String(64))
+    default_locale: Mapped[str] = mapped_column(String(16))
+    warning_threshold: Mapped[int] = mapped_column(Integer)
+    warning_expiry_days: Mapped[int] = mapped_column(Integer)
+    retention_days: Mapped[int] = mapped_column(Integer)
+    max_mede_beheerders: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by every save of the network, so cached snapshots can be checked cheaply.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class KernRow(Base):
+    """A kern; ids are unique within their gemeente only (two gemeenten may have 'centrum')."""
+
+    __tablename__ = "kern"
+
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    # The part's place in the network as saved, so that it reads back exactly as saved.
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BuurtRow(Base):
+    """A buurt. Postcode ranges (as text), streets and adjacent buurt ids are JSON lists:
+    they are only ever read whole, together with the network."""
+
+    __tablename__ = "buurt"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["gemeente_id", "kern_id"], ["kern.gemeente_id", "kern.id"], ondelete="CASCADE"
+        ),
+    )
+
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    kern_id: Mapped[str] = mapped_column(String(ID))
+    name: Mapped[str] = mapped_column(String(NAME))
+    postcodes: Mapped[list[Any]] = mapped_column(JSON)
+    streets: Mapped[list[Any]] = mapped_column(JSON)
+    adjacent: Mapped[list[Any]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GroupRow(Base):
+    """A chat group. Group ids are global (memberships refer to them alone); a chat belongs
+    to one group, archived or not."""
+
+    __tablename__ = "chat_group"
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id"),
+        ForeignKeyConstraint(
+            ["gemeente_id", "buurt_id"], ["buurt.gemeente_id", "buurt.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(REF))
+    name: Mapped[str] = mapped_column(String(NAME))
+    buurt_id: Mapped[str | None] = mapped_column(String(ID))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# -- people --------------------------------------------------------------------------------
+class PersonRow(Base):
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("gemeente_id", "handle"),)
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    gemeente_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(NAME))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    handle: Mapped[str | None] = mapped_column(String(ID))
+
+
+class PersonIdentityRow(Base):
+    """A platform account; the primary key makes an account belong to one person only."""
+
+    __tablename__ = "person_identity"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+
+
+class GemeenteRoleRow(Base):
+    """A granted gemeente role. The derived coordinator role of beheerders is not stored."""
+
+    __tablename__ = "gemeente_role"
+
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class MembershipRow(Base):
+    __tablename__ = "membership"
+
+    group_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+
+
+# -- delivery and dialogue state -----------------------------------------------------------
+class ProcessedEventRow(Base):
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PendingChoiceRow(Base):
+    """Options waiting for one person's numbered reply in one chat (no foreign key: it is
+    short-lived dialogue state, not part of anyone's record)."""
+
+    __tablename__ = "pending_choice"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    private: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    options: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """One action to perform. ``key`` makes queuing idempotent; ``claimed_until`` is a
+    worker's lease; ``state`` is pending until delivered or given up on (dead)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(None, "state", "due_at"),
+        Index(None, "platform", "chat_id", "private", "id"),
+        CheckConstraint(f"state IN {OUTBOX_STATES!r}", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    key: Mapped[str] = mapped_column(String(REF), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(REF))
+    private: Mapped[bool] = mapped_column(Boolean)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]

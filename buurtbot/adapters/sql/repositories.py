@@ -1,0 +1,770 @@
+"""SQL implementations of the core's storage ports, on one SQLAlchemy session each.
+
+Write methods flush before returning, so a constraint violation surfaces at the call that
+caused it, and the unit of work's commit only makes durable what already went through.
+What the core can get wrong (an identity or handle of someone else, a chat of another
+gemeente's group, an unknown person or group) is checked first and raised as
+:class:`ValueError` or :class:`KeyError`, which leaves the transaction usable; a database
+error would not. The rules match the in-memory fakes in ``tests/fakes.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, or_, select, true, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from buurtbot.adapters.sql.orm import (
+    BuurtRow,
+    GemeenteRoleRow,
+    GemeenteRow,
+    GroupRow,
+    KernRow,
+    MembershipRow,
+    OutboxRow,
+    PendingChoiceRow,
+    PersonIdentityRow,
+    PersonRow,
+    ProcessedEventRow,
+)
+from buurtbot.adapters.sql.serialization import action_from_json, action_kind, action_to_json
+from buurtbot.core.actions import Action
+from buurtbot.core.domain.model import (
+    Buurt,
+    Gemeente,
+    GemeenteRole,
+    GemeenteSettings,
+    Group,
+    GroupKind,
+    GroupRole,
+    Kern,
+    Locale,
+    Membership,
+    Person,
+    RoleSource,
+)
+from buurtbot.core.domain.network import Network
+from buurtbot.core.domain.postcode import PostcodeRange
+from buurtbot.core.ids import (
+    BuurtId,
+    ChatRef,
+    GemeenteId,
+    GroupId,
+    KernId,
+    PersonId,
+    Platform,
+    PlatformIdentity,
+)
+from buurtbot.core.ports import (
+    MembershipRepository,
+    NetworkRepository,
+    Outbox,
+    OutboxItem,
+    PendingChoice,
+    PendingChoices,
+    PersonRepository,
+    ProcessedEvents,
+)
+
+#: Where an archived group's chat goes when another group takes the chat over (its real
+#: chat comes back from the network file if the group is ever restored).
+PARKED_PLATFORM = "~parked"
+
+#: How long a worker owns the items :meth:`SqlOutbox.due` hands it.
+DEFAULT_OUTBOX_LEASE = timedelta(seconds=60)
+
+
+def _insert_ignoring_conflict(
+    session: Session, row: type[Any], index: list[str], **values: Any
+) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING``; ``True`` when the row was inserted.
+
+    Atomic on both databases: when another transaction inserted the same key and has not
+    committed yet, PostgreSQL waits for it and then reports the conflict, so a duplicate
+    never slips through a check-then-insert race (SQLite's ``BEGIN IMMEDIATE`` already
+    serialises writers).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(row)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=index)
+        .returning(getattr(row, index[0]))
+    )
+    return session.execute(stmt).first() is not None
+
+
+# -----------------------------------------------------------------------------------------
+# The network
+# -----------------------------------------------------------------------------------------
+class NetworkCache:
+    """Network snapshots shared by all units of work of one database, checked by revision.
+
+    Handling an event needs the sender's network; loading it costs a handful of queries,
+    checking that a cached one is current costs one. Every save bumps the gemeente's
+    revision, so a snapshot is never used after another process changed the network.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._networks: dict[str, tuple[int, Network]] = {}
+
+    def get(self, gemeente_id: str, revision: int) -> Network | None:
+        with self._lock:
+            cached = self._networks.get(gemeente_id)
+        return cached[1] if cached is not None and cached[0] == revision else None
+
+    def put(self, gemeente_id: str, revision: int, network: Network) -> None:
+        with self._lock:
+            self._networks[gemeente_id] = (revision, network)
+
+
+class SqlNetworkRepository(NetworkRepository):
+    def __init__(self, session: Session, cache: NetworkCache | None = None) -> None:
+        self._session = session
+        self._cache = cache or NetworkCache()
+
+    def all(self) -> list[Network]:
+        ids = self._session.scalars(
+            select(GemeenteRow.id).where(GemeenteRow.active.is_(true())).order_by(GemeenteRow.id)
+        ).all()
+        return [n for n in (self.get(GemeenteId(i)) for i in ids) if n is not None]
+
+    def get(self, gemeente_id: GemeenteId) -> Network | None:
+        current = self._session.execute(
+            select(GemeenteRow.revision, GemeenteRow.active).where(GemeenteRow.id == gemeente_id)
+        ).first()
+        if current is None or not current.active:
+            return None
+        cached = self._cache.get(gemeente_id, current.revision)
+        if cached is not None:
+            return cached
+        network = self._load(gemeente_id)
+        if network is not None:
+            self._cache.put(gemeente_id, current.revision, network)
+        return network
+
+    def _load(self, gemeente_id: GemeenteId) -> Network | None:
+        row = self._session.get(GemeenteRow, gemeente_id)
+        if row is None or not row.active:
+            return None
+        s = self._session
+        kernen = s.scalars(
+            select(KernRow)
+            .where(KernRow.gemeente_id == gemeente_id, KernRow.active.is_(true()))
+            .order_by(KernRow.position, KernRow.id)
+        )
+        buurten = s.scalars(
+            select(BuurtRow)
+            .where(BuurtRow.gemeente_id == gemeente_id, BuurtRow.active.is_(true()))
+            .order_by(BuurtRow.position, BuurtRow.id)
+        )
+        groups = s.scalars(
+            select(GroupRow)
+            .where(GroupRow.gemeente_id == gemeente_id, GroupRow.active.is_(true()))
+            .order_by(GroupRow.position, GroupRow.id)
+        )
+        return Network(
+            gemeente=_gemeente_from(row),
+            kernen=tuple(Kern(KernId(k.id), gemeente_id, k.name) for k in kernen),
+            buurten=tuple(_buurt_from(b) for b in buurten),
+            groups=tuple(_group_from(g) for g in groups),
+        )
+
+    def find_group(self, chat: ChatRef) -> tuple[Network, GroupId] | None:
+        if chat.private:
+            return None
+        row = self._session.execute(
+            select(GroupRow.id, GroupRow.gemeente_id).where(
+                GroupRow.platform == chat.platform.value,
+                GroupRow.chat_id == chat.chat_id,
+                GroupRow.active.is_(true()),
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        network = self.get(GemeenteId(row.gemeente_id))
+        return (network, GroupId(row.id)) if network is not None else None
+
+    def save(self, network: Network) -> None:
+        """Upsert the gemeente and its parts; parts missing from ``network`` are archived.
+
+        Group ids are global and a chat belongs to one group: a group id or chat of another
+        gemeente's active group raises :class:`ValueError`, as do duplicates inside
+        ``network`` and a group in a private chat. An archived group gives way: its id moves
+        to the gemeente that reuses it, its chat to the group that now has it.
+        """
+        g = network.gemeente
+        gid = g.id
+        self._check(network)
+        s = self._session
+
+        gemeente = s.get(GemeenteRow, gid)
+        if gemeente is None:
+            gemeente = GemeenteRow(id=gid)
+            s.add(gemeente)
+        gemeente.name = g.name
+        gemeente.timezone = g.timezone
+        gemeente.default_locale = g.default_locale.value
+        gemeente.warning_threshold = g.settings.warning_threshold
+        gemeente.warning_expiry_days = g.settings.warning_expiry_days
+        gemeente.retention_days = g.settings.retention_days
+        gemeente.max_mede_beheerders = g.settings.max_mede_beheerders
+        gemeente.active = True
+        gemeente.revision = (gemeente.revision or 0) + 1
+        # Flush level by level: parents exist before the children that refer to them.
+        s.flush()
+
+        kern_rows = {r.id: r for r in s.scalars(select(KernRow).where(KernRow.gemeente_id == gid))}
+        for pos, kern in enumerate(network.kernen):
+            kern_row = kern_rows.pop(kern.id, None)
+            if kern_row is None:
+                kern_row = KernRow(gemeente_id=gid, id=kern.id)
+                s.add(kern_row)
+            kern_row.name, kern_row.position, kern_row.active = kern.name, pos, True
+        s.flush()
+
+        buurt_rows = {
+            r.id: r for r in s.scalars(select(BuurtRow).where(BuurtRow.gemeente_id == gid))
+        }
+        for pos, buurt in enumerate(network.buurten):
+            buurt_row = buurt_rows.pop(buurt.id, None)
+            if buurt_row is None:
+                buurt_row = BuurtRow(gemeente_id=gid, id=buurt.id)
+                s.add(buurt_row)
+            buurt_row.kern_id = buurt.kern_id
+            buurt_row.name = buurt.name
+            buurt_row.postcodes = [str(r) for r in buurt.postcodes]
+            buurt_row.streets = sorted(buurt.streets)
+            buurt_row.adjacent = sorted(buurt.adjacent)
+            buurt_row.position, buurt_row.active = pos, True
+        s.flush()
+
+        group_rows = {
+            r.id: r for r in s.scalars(select(GroupRow).where(GroupRow.gemeente_id == gid))
+        }
+        # Archived groups of other gemeenten whose ids the network reuses move over.
+        for moved in self._held(network, by_id=True):
+            group_rows[moved.id] = moved
+        # A chat passes from one group to another (a renamed or archived group, a swap):
+        # park the current holders first, or the unique constraint would fail mid-flush.
+        wanted: dict[str, tuple[str, str]] = {
+            g.id: (g.chat.platform.value, g.chat.chat_id) for g in network.groups
+        }
+        parked = [h for h in self._held(network) if wanted.get(h.id) != (h.platform, h.chat_id)]
+        for holder in parked:
+            holder.platform, holder.chat_id = PARKED_PLATFORM, holder.id
+        if parked:
+            s.flush()
+        for pos, grp in enumerate(network.groups):
+            group_row = group_rows.pop(grp.id, None)
+            if group_row is None:
+                group_row = GroupRow(id=grp.id)
+                s.add(group_row)
+            group_row.gemeente_id = gid
+            group_row.kind = grp.kind.value
+            group_row.platform = grp.chat.platform.value
+            group_row.chat_id = grp.chat.chat_id
+            group_row.name = grp.name
+            group_row.buurt_id = grp.buurt_id
+            group_row.locale = grp.locale.value if grp.locale else None
+            group_row.position, group_row.active = pos, True
+
+        archived: list[KernRow | BuurtRow | GroupRow] = [
+            *kern_rows.values(),
+            *buurt_rows.values(),
+            *group_rows.values(),
+        ]
+        for part_row in archived:
+            part_row.active = False
+        s.flush()
+
+    def _held(self, network: Network, *, by_id: bool = False) -> list[GroupRow]:
+        """Stored groups outside this gemeente with the network's group ids (``by_id``), or
+        stored groups of any gemeente holding one of the network's chats."""
+        if not network.groups:
+            return []
+        if by_id:
+            where = and_(
+                GroupRow.id.in_([g.id for g in network.groups]),
+                GroupRow.gemeente_id != network.gemeente.id,
+            )
+        else:
+            chats = [(g.chat.platform.value, g.chat.chat_id) for g in network.groups]
+            where = tuple_(GroupRow.platform, GroupRow.chat_id).in_(chats)
+        return list(self._session.scalars(select(GroupRow).where(where).order_by(GroupRow.id)))
+
+    def _check(self, network: Network) -> None:
+        gid = network.gemeente.id
+        for what, ids in (
+            ("kern", [k.id for k in network.kernen]),
+            ("buurt", [b.id for b in network.buurten]),
+            ("group", [g.id for g in network.groups]),
+            ("chat", [str(g.chat) for g in network.groups]),
+        ):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"duplicate {what} in the network of {gid}")
+        parts: list[Kern | Buurt | Group] = [*network.kernen, *network.buurten, *network.groups]
+        for part in parts:
+            if part.gemeente_id != gid:
+                raise ValueError(f"{part.id} belongs to {part.gemeente_id}, not {gid}")
+        private = [g.id for g in network.groups if g.chat.private]
+        if private:
+            raise ValueError(f"groups in a private chat: {', '.join(private)}")
+        # Only another gemeente's *active* groups are off limits; archived ones give way.
+        taken_ids = [r.id for r in self._held(network, by_id=True) if r.active]
+        if taken_ids:
+            raise ValueError(f"group ids of another gemeente: {', '.join(taken_ids)}")
+        wanted = {(g.chat.platform.value, g.chat.chat_id): g.id for g in network.groups}
+        taken_chats = [
+            f"{r.platform}:{r.chat_id} (group {r.id} of {r.gemeente_id})"
+            for r in self._held(network)
+            if r.active and r.gemeente_id != gid and wanted[(r.platform, r.chat_id)] != r.id
+        ]
+        if taken_chats:
+            raise ValueError(f"chats of another gemeente's groups: {', '.join(taken_chats)}")
+
+
+def _gemeente_from(row: GemeenteRow) -> Gemeente:
+    return Gemeente(
+        id=GemeenteId(row.id),
+        name=row.name,
+        timezone=row.timezone,
+        default_locale=Locale(row.default_locale),
+        settings=GemeenteSettings(
+            warning_threshold=row.warning_threshold,
+            warning_expiry_days=row.warning_expiry_days,
+            retention_days=row.retention_days,
+            max_mede_beheerders=row.max_mede_beheerders,
+        ),
+    )
+
+
+def _buurt_from(row: BuurtRow) -> Buurt:
+    return Buurt(
+        id=BuurtId(row.id),
+        gemeente_id=GemeenteId(row.gemeente_id),
+        kern_id=KernId(row.kern_id),
+        name=row.name,
+        postcodes=tuple(PostcodeRange.parse(p) for p in row.postcodes),
+        streets=frozenset(str(s) for s in row.streets),
+        adjacent=frozenset(BuurtId(str(a)) for a in row.adjacent),
+    )
+
+
+def _group_from(row: GroupRow) -> Group:
+    return Group(
+        id=GroupId(row.id),
+        gemeente_id=GemeenteId(row.gemeente_id),
+        kind=GroupKind(row.kind),
+        chat=ChatRef(Platform(row.platform), row.chat_id),
+        name=row.name,
+        buurt_id=BuurtId(row.buurt_id) if row.buurt_id is not None else None,
+        locale=Locale(row.locale) if row.locale else None,
+    )
+
+
+# -----------------------------------------------------------------------------------------
+# People
+# -----------------------------------------------------------------------------------------
+class SqlPersonRepository(PersonRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, person_id: PersonId) -> Person | None:
+        row = self._session.get(PersonRow, person_id)
+        return self._person_from(row) if row is not None else None
+
+    def by_identity(self, identity: PlatformIdentity) -> Person | None:
+        row = self._session.scalars(
+            select(PersonRow)
+            .join(PersonIdentityRow, PersonIdentityRow.person_id == PersonRow.id)
+            .where(
+                PersonIdentityRow.platform == identity.platform.value,
+                PersonIdentityRow.user_ref == identity.user_ref,
+            )
+        ).one_or_none()
+        return self._person_from(row) if row is not None else None
+
+    def by_handle(self, gemeente_id: GemeenteId, handle: str) -> Person | None:
+        row = self._session.scalars(
+            select(PersonRow).where(
+                PersonRow.gemeente_id == gemeente_id, PersonRow.handle == handle
+            )
+        ).one_or_none()
+        return self._person_from(row) if row is not None else None
+
+    def in_gemeente(self, gemeente_id: GemeenteId) -> list[Person]:
+        rows = self._session.scalars(
+            select(PersonRow).where(PersonRow.gemeente_id == gemeente_id).order_by(PersonRow.id)
+        ).all()
+        identities = self._identities_of([r.id for r in rows])
+        return [_person(r, identities.get(r.id, frozenset())) for r in rows]
+
+    def save(self, person: Person) -> None:
+        """Upsert ``person`` and make its stored identities exactly ``person.identities``.
+
+        Raises :class:`ValueError` when one of the identities belongs to another person or
+        the handle is taken in the gemeente: moving an account between people is a decision
+        for the caller (save the other person without it first), never a side effect.
+        """
+        s = self._session
+        if person.identities:
+            owners = s.execute(
+                select(
+                    PersonIdentityRow.platform,
+                    PersonIdentityRow.user_ref,
+                    PersonIdentityRow.person_id,
+                ).where(
+                    tuple_(PersonIdentityRow.platform, PersonIdentityRow.user_ref).in_(
+                        [(i.platform.value, i.user_ref) for i in person.identities]
+                    ),
+                    PersonIdentityRow.person_id != person.id,
+                )
+            ).all()
+            if owners:
+                listed = ", ".join(f"{p}:{u} (person {o})" for p, u, o in owners)
+                raise ValueError(f"identities of another person: {listed}")
+        if person.handle is not None and person.gemeente_id is not None:
+            holder = s.scalar(
+                select(PersonRow.id).where(
+                    PersonRow.gemeente_id == person.gemeente_id,
+                    PersonRow.handle == person.handle,
+                    PersonRow.id != person.id,
+                )
+            )
+            if holder is not None:
+                raise ValueError(f"handle {person.handle!r} belongs to person {holder}")
+
+        row = s.get(PersonRow, person.id)
+        if row is None:
+            row = PersonRow(id=person.id)
+            s.add(row)
+        row.gemeente_id = person.gemeente_id
+        row.display_name = person.display_name
+        row.locale = person.locale.value if person.locale else None
+        row.handle = person.handle
+        s.flush()
+
+        wanted = {(i.platform.value, i.user_ref) for i in person.identities}
+        stored = {
+            (r.platform, r.user_ref): r
+            for r in s.scalars(
+                select(PersonIdentityRow).where(PersonIdentityRow.person_id == person.id)
+            )
+        }
+        for key, identity_row in stored.items():
+            if key not in wanted:
+                s.delete(identity_row)
+        for platform, user_ref in wanted - stored.keys():
+            s.add(PersonIdentityRow(platform=platform, user_ref=user_ref, person_id=person.id))
+        s.flush()
+
+    def gemeente_roles(
+        self, gemeente_id: GemeenteId, person_id: PersonId
+    ) -> frozenset[GemeenteRole]:
+        roles = self._session.scalars(
+            select(GemeenteRoleRow.role).where(
+                GemeenteRoleRow.gemeente_id == gemeente_id, GemeenteRoleRow.person_id == person_id
+            )
+        )
+        return frozenset(GemeenteRole(r) for r in roles)
+
+    def set_gemeente_roles(
+        self, gemeente_id: GemeenteId, person_id: PersonId, roles: frozenset[GemeenteRole]
+    ) -> None:
+        """Make the person's stored roles in the gemeente exactly ``roles``.
+
+        Raises :class:`KeyError` for an unknown person.
+        """
+        s = self._session
+        _require_persons(s, [person_id])
+        s.execute(
+            delete(GemeenteRoleRow).where(
+                GemeenteRoleRow.gemeente_id == gemeente_id,
+                GemeenteRoleRow.person_id == person_id,
+                GemeenteRoleRow.role.not_in([r.value for r in roles]),
+            )
+        )
+        have = self.gemeente_roles(gemeente_id, person_id)
+        for role in roles - have:
+            s.add(GemeenteRoleRow(gemeente_id=gemeente_id, person_id=person_id, role=role.value))
+        s.flush()
+
+    def _identities_of(self, person_ids: Sequence[str]) -> dict[str, frozenset[PlatformIdentity]]:
+        found: dict[str, set[PlatformIdentity]] = {}
+        if person_ids:
+            for r in self._session.scalars(
+                select(PersonIdentityRow).where(PersonIdentityRow.person_id.in_(person_ids))
+            ):
+                found.setdefault(r.person_id, set()).add(
+                    PlatformIdentity(Platform(r.platform), r.user_ref)
+                )
+        return {k: frozenset(v) for k, v in found.items()}
+
+    def _person_from(self, row: PersonRow) -> Person:
+        return _person(row, self._identities_of([row.id]).get(row.id, frozenset()))
+
+
+def _require_persons(session: Session, person_ids: Iterable[str]) -> None:
+    """Raise :class:`KeyError` naming persons not stored (before a foreign key would fail
+    at flush and spoil the transaction)."""
+    wanted = set(person_ids)
+    if not wanted:
+        return
+    found = set(session.scalars(select(PersonRow.id).where(PersonRow.id.in_(wanted))))
+    if wanted - found:
+        raise KeyError(f"unknown persons: {', '.join(sorted(wanted - found))}")
+
+
+def _person(row: PersonRow, identities: frozenset[PlatformIdentity]) -> Person:
+    return Person(
+        id=PersonId(row.id),
+        gemeente_id=GemeenteId(row.gemeente_id) if row.gemeente_id is not None else None,
+        display_name=row.display_name,
+        locale=Locale(row.locale) if row.locale else None,
+        handle=row.handle,
+        identities=identities,
+    )
+
+
+# -----------------------------------------------------------------------------------------
+# Memberships
+# -----------------------------------------------------------------------------------------
+class SqlMembershipRepository(MembershipRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def of_group(self, group_id: GroupId) -> list[Membership]:
+        rows = self._session.scalars(
+            select(MembershipRow)
+            .where(MembershipRow.group_id == group_id)
+            .order_by(MembershipRow.person_id)
+        )
+        return [_membership(r) for r in rows]
+
+    def of_person(self, person_id: PersonId) -> list[Membership]:
+        """Every membership of the person, ordered by group id; archived groups included
+        (the network tells which groups are current)."""
+        rows = self._session.scalars(
+            select(MembershipRow)
+            .where(MembershipRow.person_id == person_id)
+            .order_by(MembershipRow.group_id)
+        )
+        return [_membership(r) for r in rows]
+
+    def replace_group(self, group_id: GroupId, memberships: Sequence[Membership]) -> None:
+        """Make the group's stored memberships exactly ``memberships``.
+
+        Raises :class:`ValueError` for a membership of another group or a person listed
+        twice, :class:`KeyError` for an unknown group (archived is known) or person.
+        """
+        wanted: dict[str, Membership] = {}
+        for m in memberships:
+            if m.group_id != group_id:
+                raise ValueError(f"membership of {m.group_id} passed for group {group_id}")
+            if m.person_id in wanted:
+                raise ValueError(f"person {m.person_id} listed twice for group {group_id}")
+            wanted[m.person_id] = m
+        s = self._session
+        if s.get(GroupRow, group_id) is None:
+            raise KeyError(f"unknown group {group_id}")
+        _require_persons(s, wanted)
+        stored = {
+            r.person_id: r
+            for r in s.scalars(select(MembershipRow).where(MembershipRow.group_id == group_id))
+        }
+        for person_id, old in stored.items():
+            if person_id not in wanted:
+                s.delete(old)
+        for person_id, m in wanted.items():
+            row = stored.get(person_id)
+            if row is None:
+                row = MembershipRow(group_id=group_id, person_id=person_id)
+                s.add(row)
+            row.role, row.source = m.role.value, m.source.value
+        s.flush()
+
+
+def _membership(row: MembershipRow) -> Membership:
+    return Membership(
+        group_id=GroupId(row.group_id),
+        person_id=PersonId(row.person_id),
+        role=GroupRole(row.role),
+        source=RoleSource(row.source),
+    )
+
+
+# -----------------------------------------------------------------------------------------
+# Processed events and pending choices
+# -----------------------------------------------------------------------------------------
+class SqlProcessedEvents(ProcessedEvents):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim(self, event_id: str, at: datetime) -> bool:
+        """Record ``event_id``; ``False`` when it is recorded already.
+
+        An insert that ignores conflicts decides, not a read: when another transaction
+        claimed the same id and has not committed, this call waits for it and returns
+        ``False`` once it commits (``True`` if it rolls back). So a duplicate never raises
+        and never gets through twice.
+        """
+        return _insert_ignoring_conflict(
+            self._session, ProcessedEventRow, ["event_id"], event_id=event_id, processed_at=at
+        )
+
+
+class SqlPendingChoices(PendingChoices):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def put(self, choice: PendingChoice) -> None:
+        key = self._key(choice.chat, choice.person)
+        row = self._session.get(PendingChoiceRow, key)
+        if row is None:
+            row = PendingChoiceRow(
+                platform=key[0], chat_id=key[1], private=key[2], person_id=key[3]
+            )
+            self._session.add(row)
+        row.options = list(choice.options)
+        row.created_at = choice.created_at
+        self._session.flush()
+
+    def take(self, chat: ChatRef, person: PersonId) -> PendingChoice | None:
+        row = self._session.get(PendingChoiceRow, self._key(chat, person))
+        if row is None:
+            return None
+        choice = PendingChoice(
+            chat=chat,
+            person=person,
+            options=tuple(str(o) for o in row.options),
+            created_at=row.created_at,
+        )
+        self._session.delete(row)
+        self._session.flush()
+        return choice
+
+    @staticmethod
+    def _key(chat: ChatRef, person: PersonId) -> tuple[str, str, bool, str]:
+        return (chat.platform.value, chat.chat_id, chat.private, person)
+
+
+# -----------------------------------------------------------------------------------------
+# Outbox
+# -----------------------------------------------------------------------------------------
+class SqlOutbox(Outbox):
+    """The outbox table. ``lease`` is how long :meth:`due` reserves an item for its worker;
+    after that the item is handed out again (the worker is presumed dead)."""
+
+    def __init__(self, session: Session, *, lease: timedelta = DEFAULT_OUTBOX_LEASE) -> None:
+        if lease <= timedelta(0):
+            raise ValueError("the lease must be positive")
+        self._session = session
+        self._lease = lease
+
+    def add(self, action: Action, *, key: str, at: datetime) -> bool:
+        chat = action.chat
+        return _insert_ignoring_conflict(
+            self._session,
+            OutboxRow,
+            ["key"],
+            key=key,
+            platform=chat.platform.value,
+            chat_id=chat.chat_id,
+            private=chat.private,
+            kind=action_kind(action),
+            payload=action_to_json(action),
+            created_at=at,
+            due_at=at,
+            attempts=0,
+            state="pending",
+        )
+
+    def due(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Claim up to ``limit`` due items, oldest (first queued) first, one per chat.
+
+        Only the oldest pending item of a chat can be claimed; the next one follows when it
+        is delivered or given up on. So a chat's messages go out in the order they were
+        queued, even when one is retried later, and a worker never holds two items of one
+        chat it could send out of order. On PostgreSQL the rows are locked with
+        ``FOR UPDATE SKIP LOCKED``: concurrent workers split the work and never claim the
+        same row. SQLite serialises writers already (``BEGIN IMMEDIATE``).
+        """
+        if limit <= 0:
+            return []
+        s = self._session
+        older = aliased(OutboxRow)
+        has_older_pending = exists().where(
+            older.platform == OutboxRow.platform,
+            older.chat_id == OutboxRow.chat_id,
+            older.private == OutboxRow.private,
+            older.state == "pending",
+            older.id < OutboxRow.id,
+        )
+        stmt = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.state == "pending",
+                OutboxRow.due_at <= now,
+                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now),
+                ~has_older_pending,
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            # Rows this session saw before may be stale; the locked ones must not be.
+            .execution_options(populate_existing=True)
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            # A row another worker has locked is skipped; the rows after it in its chat are
+            # not claimable anyway, since that row is still pending.
+            stmt = stmt.with_for_update(skip_locked=True, of=OutboxRow)
+        rows = list(s.scalars(stmt))
+        for r in rows:
+            r.claimed_until = now + self._lease
+        s.flush()
+        return [
+            OutboxItem(id=r.id, key=r.key, action=action_from_json(r.payload), attempts=r.attempts)
+            for r in rows
+        ]
+
+    def delivered(self, item_id: int, at: datetime) -> None:
+        self._set(item_id, state="delivered", delivered_at=at, claimed_until=None)
+
+    def retry(self, item_id: int, at: datetime, error: str) -> None:
+        self._set(
+            item_id,
+            attempts=OutboxRow.attempts + 1,
+            due_at=at,
+            claimed_until=None,
+            last_error=error,
+        )
+
+    def dead(self, item_id: int, error: str) -> None:
+        """Give up; the item and its error stay for inspection. ``attempts`` counts retries
+        only, so it is left as it is."""
+        self._set(item_id, state="dead", claimed_until=None, last_error=error)
+
+    def _set(self, item_id: int, **values: Any) -> None:
+        result = self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise KeyError(f"no outbox item {item_id}")
+
+
+__all__ = [
+    "DEFAULT_OUTBOX_LEASE",
+    "SqlMembershipRepository",
+    "SqlNetworkRepository",
+    "SqlOutbox",
+    "SqlPendingChoices",
+    "SqlPersonRepository",
+    "SqlProcessedEvents",
+]
