@@ -23,6 +23,7 @@ from buurtbot.adapters.console import ConsoleAdapter
 from buurtbot.adapters.console.adapter import ConsoleGroup, ConsolePerson
 from buurtbot.adapters.sql.engine import make_engine
 from buurtbot.adapters.sql.migrate import upgrade
+from buurtbot.adapters.sql.repositories import NetworkCache
 from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
 from buurtbot.config.network_file import load_network_files
 from buurtbot.config.settings import Settings
@@ -72,9 +73,10 @@ def prepare_database(database_url: str, network_paths: Sequence[Path] = ()) -> l
 
 def _uow_factory(engine: Engine) -> UnitOfWorkFactory:
     sessions = make_session_factory(engine)
+    networks = NetworkCache()
 
     def factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions)
+        return SqlUnitOfWork(sessions, network_cache=networks)
 
     return factory
 

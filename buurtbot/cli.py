@@ -11,11 +11,15 @@ import io
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buurtbot import __version__
+
+if TYPE_CHECKING:
+    from buurtbot.config.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -82,18 +86,28 @@ def _parser() -> argparse.ArgumentParser:
         "files", nargs="*", type=Path, metavar="FILE", help="show files instead of the database"
     )
     p.set_defaults(func=_cmd_network_show)
-    net.set_defaults(func=lambda _a: (net.print_help(), EXIT_USAGE)[1])
+    net.set_defaults(func=_usage(net))
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(metavar="ACTION")
     p = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
     p.set_defaults(func=_cmd_db_upgrade)
-    db.set_defaults(func=lambda _a: (db.print_help(), EXIT_USAGE)[1])
+    db.set_defaults(func=_usage(db))
     return parser
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _settings():  # type: ignore[no-untyped-def]
+def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """For a command group called without its action: show what the actions are."""
+
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_USAGE
+
+    return show
+
+
+def _settings() -> Settings:
     from buurtbot.config.settings import Settings, SettingsError
 
     try:
@@ -102,18 +116,21 @@ def _settings():  # type: ignore[no-untyped-def]
         raise CliError(str(exc)) from exc
 
 
-def _network_paths(args: argparse.Namespace, settings) -> list[Path]:  # type: ignore[no-untyped-def]
+def _network_paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
     if getattr(args, "network", None):
         return list(args.network)
     return list(settings.network_paths)
 
 
 def _configure_logging(level: str) -> None:
+    numeric = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
+        level=numeric,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Migrations narrate every step at INFO; that is noise unless someone asks for DEBUG.
+    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
 
 
 def _prepare(database_url: str, paths: Sequence[Path]) -> list[str]:

@@ -6,9 +6,9 @@ languages at the same moment, so each text is rendered with the reader's transla
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 from collections.abc import Mapping
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time

@@ -51,8 +51,7 @@ def test_no_untranslated_or_fuzzy_entries(locale: Locale) -> None:
     untranslated = [
         m.id
         for m in catalog
-        if m.id
-        and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
     ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == []

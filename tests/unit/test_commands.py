@@ -38,7 +38,11 @@ def test_unknown_name() -> None:
 def test_parse_with_bot_suffix_and_arguments() -> None:
     parsed = parse_command_text("/Escalate@Buurt_Bot  buren   kern", bot_username="buurt_bot")
     assert parsed is not None
-    assert (parsed.name, parsed.args, parsed.addressed_to) == ("escalate", ("buren", "kern"), "Buurt_Bot")
+    assert (parsed.name, parsed.args, parsed.addressed_to) == (
+        "escalate",
+        ("buren", "kern"),
+        "Buurt_Bot",
+    )
 
 
 def test_command_for_another_bot_is_not_ours() -> None:

@@ -102,10 +102,7 @@ def test_the_matrix_covers_every_command() -> None:
 
 
 CASES = [
-    (command, place, own, role)
-    for command in Command
-    for place, own in COLUMNS
-    for role in ROLES
+    (command, place, own, role) for command in Command for place, own in COLUMNS for role in ROLES
 ]
 
 

@@ -26,9 +26,7 @@ def test_split_keeps_every_character_and_fits_the_limit(parts: list[Span], limit
 @given(st.lists(spans, max_size=20), st.integers(min_value=1, max_value=100))
 def test_split_keeps_styles(parts: list[Span], limit: int) -> None:
     text = RichText(tuple(parts))
-    styled = [
-        (ch, s.bold, s.italic, s.code) for s in text.spans for ch in s.text
-    ]
+    styled = [(ch, s.bold, s.italic, s.code) for s in text.spans for ch in s.text]
     after = [
         (ch, s.bold, s.italic, s.code) for p in split(text, limit) for s in p.spans for ch in s.text
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from buurtbot.core.domain.postcode import PostcodeRange
 from buurtbot.core.ids import (
     BuurtId,
     ChatRef,
@@ -15,7 +16,6 @@ from buurtbot.core.ids import (
     Platform,
     PlatformIdentity,
 )
-from buurtbot.core.domain.postcode import PostcodeRange
 
 
 class Locale(enum.StrEnum):

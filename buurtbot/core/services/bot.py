@@ -103,12 +103,12 @@ class BuurtBot:
         if not decision.allowed:
             assert decision.refusal is not None
             s.reply(
-                replies.refusal(s.tr, command, decision.refusal, decision.places), to=cmd.message
+                replies.refusal(s.tr, cmd.name, decision.refusal, decision.places), to=cmd.message
             )
             return
         handler = COMMAND_HANDLERS.get(command)
         if handler is None:
-            s.reply(replies.not_available(s.tr, command), to=cmd.message)
+            s.reply(replies.not_available(s.tr, cmd.name), to=cmd.message)
             return
         handler(s, cmd)
 

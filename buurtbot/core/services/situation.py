@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.model import (
@@ -30,22 +30,48 @@ _PLACE_OF_KIND = {
 }
 
 
-@dataclass(slots=True)
 class Situation:
-    event: InboundEvent
-    now: datetime
-    uow: UnitOfWork
-    out: Outgoing
-    network: Network | None
-    group: Group | None
-    person: Person | None
-    memberships: list[Membership]
-    place: Place
-    actor: Actor
-    tr: Translator
-    translators: Translators
-    commands: tuple[Command, ...] = ()
-    """The commands this bot has handlers for (what ``/help`` may list)."""
+    """The event with everything resolved that flows commonly need.
+
+    Roles are looked up only when a flow asks (``actor``, ``memberships``): most traffic is
+    chatter in a group, which needs neither.
+    """
+
+    def __init__(
+        self,
+        *,
+        event: InboundEvent,
+        now: datetime,
+        uow: UnitOfWork,
+        out: Outgoing,
+        network: Network | None,
+        group: Group | None,
+        person: Person | None,
+        place: Place,
+        tr: Translator,
+        translators: Translators,
+        commands: tuple[Command, ...] = (),
+    ) -> None:
+        self.event = event
+        self.now = now
+        self.uow = uow
+        self.out = out
+        self.network = network
+        self.group = group
+        self.person = person
+        self.place = place
+        self.tr = tr
+        self.translators = translators
+        #: The commands this bot has handlers for (what ``/help`` may list).
+        self.commands = commands
+
+    @cached_property
+    def memberships(self) -> list[Membership]:
+        return self.uow.memberships.of_person(self.person.id) if self.person else []
+
+    @cached_property
+    def actor(self) -> Actor:
+        return _actor(self.uow, self.person, self.memberships, self.network, self.group)
 
     def reply(self, text: RichText, *, to: MessageRef | None = None) -> None:
         """Answer in the chat the event came from, in the sender's language."""
@@ -58,12 +84,14 @@ class Situation:
 
 
 def find_person(uow: UnitOfWork, event: InboundEvent) -> Person | None:
-    """The sender as a person of the network. On the console, the identity is the person id."""
+    """The sender as a person of the network. On the console, the identity is the person id
+    (or, for someone the network does not know, a stored console identity)."""
     identity = event.sender.identity
-    person = uow.persons.by_identity(identity)
-    if person is None and identity.platform is Platform.CONSOLE:
+    if identity.platform is Platform.CONSOLE:
         person = uow.persons.get(PersonId(identity.user_ref))
-    return person
+        if person is not None:
+            return person
+    return uow.persons.by_identity(identity)
 
 
 def resolve(
@@ -76,7 +104,6 @@ def resolve(
     commands: tuple[Command, ...] = (),
 ) -> Situation:
     person = find_person(uow, event)
-    memberships = uow.memberships.of_person(person.id) if person else []
     network: Network | None = None
     group: Group | None = None
     if event.chat.private:
@@ -94,7 +121,6 @@ def resolve(
             network, group_id = found
             group = network.group(group_id)
             place = _PLACE_OF_KIND[group.kind] if group else Place.UNKNOWN_CHAT
-    actor = _actor(uow, person, memberships, network, group)
     gemeente = network.gemeente if network else None
     locale = resolve_locale(
         person=person, group=group, gemeente=gemeente, hint=event.sender.language
@@ -108,9 +134,7 @@ def resolve(
         network=network,
         group=group,
         person=person,
-        memberships=memberships,
         place=place,
-        actor=actor,
         tr=translators.get(locale, timezone),
         translators=translators,
         commands=commands,

@@ -56,12 +56,10 @@ def group_kind_name(tr: Translator, kind: GroupKind) -> str:
     }[kind]
 
 
-def refusal(
-    tr: Translator, command: Command, why: Refusal, places: Iterable[Place] = ()
-) -> RichText:
-    """Why a command was not carried out, and what to do instead. Nothing was sent."""
+def refusal(tr: Translator, typed: str, why: Refusal, places: Iterable[Place] = ()) -> RichText:
+    """Why a command was not carried out (``typed``: the name as the person typed it)."""
     _ = tr.gettext
-    name = shown_name(command, tr.locale)
+    name = "/" + typed
     if why is Refusal.WRONG_PLACE:
         where = ", ".join(place_name(tr, p) for p in places)
         if not where:
@@ -94,12 +92,10 @@ def unknown_command(tr: Translator, name: str) -> RichText:
     )
 
 
-def not_available(tr: Translator, command: Command) -> RichText:
+def not_available(tr: Translator, typed: str) -> RichText:
     _ = tr.gettext
     return RichText.of(
-        _("{command} is not available in this version of the bot yet.").format(
-            command=shown_name(command, tr.locale)
-        )
+        _("{command} is not available in this version of the bot yet.").format(command="/" + typed)
     )
 
 

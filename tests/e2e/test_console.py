@@ -1,0 +1,192 @@
+"""The real command line, end to end: scripted stdin in, the labelled transcript out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "hof-van-twente.toml"
+
+
+def buurtbot(
+    *args: str, tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BUURTBOT_")} | {
+        "BUURTBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "PYTHONUTF8": "1",
+    }
+    environment |= env or {}
+    return subprocess.run(
+        [sys.executable, "-m", "buurtbot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def bot_lines(output: str, chat: str) -> list[str]:
+    """What the bot sent into ``chat``, one entry per message (continuation lines joined)."""
+    messages: list[str] = []
+    current: list[str] | None = None
+    for line in output.splitlines():
+        if line.startswith("#") or line.startswith("("):
+            if current is not None:
+                messages.append("\n".join(current))
+            is_bot = line.startswith("#") and f"[{chat}] bot" in line
+            current = [line.split(": ", 1)[1]] if is_bot else None
+        elif current is not None:
+            current.append(line)
+    if current is not None:
+        messages.append("\n".join(current))
+    return messages
+
+
+SCENE = """\
+/as eva goor-centrum
+/language en
+/rules
+/as daan goor-centrum
+/rules
+/as stranger goor-centrum
+/escalate
+/quit
+"""
+
+
+def test_each_person_gets_the_rules_in_their_own_language(tmp_path: Path) -> None:
+    result = buurtbot("run", "--network", str(EXAMPLE), tmp_path=tmp_path, stdin=SCENE)
+    assert result.returncode == 0, result.stderr
+    group = "Buurtpreventie Goor Centrum · telegram"
+    sent = bot_lines(result.stdout, group)
+    assert sent[0] == "From now on I will write to you in English."
+    assert sent[1].startswith("House rules of buurtpreventie Hof van Twente")
+    assert sent[2].startswith("Spelregels van buurtpreventie Hof van Twente")
+    assert sent[3].startswith("Ik ken je nog niet, dus /escalate kan ik niet voor je doen.")
+    assert "Traceback" not in result.stderr
+
+
+def test_language_choice_survives_a_restart(tmp_path: Path) -> None:
+    first = buurtbot(
+        "run", "--network", str(EXAMPLE), tmp_path=tmp_path,
+        stdin="/as eva goor-centrum\n/taal en\n",
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    second = buurtbot(
+        "run", "--network", str(EXAMPLE), tmp_path=tmp_path,
+        stdin="/as eva\n/regels\n",
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    [rules] = bot_lines(second.stdout, "private · Eva Nijhuis")
+    assert rules.startswith("House rules")
+
+
+def test_console_lines_before_choosing_a_person_are_explained(tmp_path: Path) -> None:
+    result = buurtbot("run", "--network", str(EXAMPLE), tmp_path=tmp_path, stdin="/regels\n/as\n")
+    assert result.returncode == 0
+    assert "(choose who you are first" in result.stdout
+    assert "(usage: /as <person> [<group>]" in result.stdout
+
+
+def test_odd_input_does_not_break_the_console(tmp_path: Path) -> None:
+    scene = (
+        "/as daan goor-centrum\n"
+        + "x" * 20_000 + "\n"
+        + "/regels@buurtbot \u202e\u0000 extra args\n"
+        + ">999 /taal\n"
+        + "/as daan no-such-group\n"
+        + "<b>hallo</b> & 🚓\n"
+        + "/wiebenik\n"
+    )  # fmt: skip
+    result = buurtbot("run", "--network", str(EXAMPLE), tmp_path=tmp_path, stdin=scene)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "(no group 'no-such-group'" in result.stdout
+    sent = bot_lines(result.stdout, "Buurtpreventie Goor Centrum · telegram")
+    assert sent[0].startswith("Spelregels")
+    assert sent[-1].startswith("Daan Wolters")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("nl", ["Spelregels van buurtpreventie", "From now on I will write to you in English."]),
+        ("en", ["House rules of buurtpreventie", "Spelregels van buurtpreventie"]),
+    ],
+)
+def test_demo_plays_in_both_languages(tmp_path: Path, locale: str, expected: list[str]) -> None:
+    result = buurtbot("demo", "--locale", locale, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for text in expected:
+        assert text in result.stdout
+    assert not (tmp_path / "bot.db").exists(), "the demo must not touch the real database"
+
+
+def test_network_show_prints_the_tree_of_hof_van_twente(tmp_path: Path) -> None:
+    init = buurtbot("init", "--network", str(EXAMPLE), tmp_path=tmp_path)
+    assert init.returncode == 0, init.stderr
+    shown = buurtbot("network", "show", tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "Hof van Twente (hof-van-twente)"
+    for kern in ("Goor", "Delden", "Markelo", "Diepenheim", "Hengevelde", "Bentelo"):
+        assert f"  {kern}" in lines
+    assert any("eigenaar: Anna Huisman" in line for line in lines)
+    from_file = buurtbot("network", "show", str(EXAMPLE), tmp_path=tmp_path)
+    assert from_file.stdout == shown.stdout
+
+
+def test_init_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
+    first = buurtbot("init", "--network", str(EXAMPLE), tmp_path=tmp_path)
+    second = buurtbot("init", "--network", str(EXAMPLE), tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert first.stdout != second.stdout
+    assert "no changes" in second.stdout.lower()
+
+
+def test_network_check_reports_problems_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace('adjacent = ["', 'adjacent = ["nergens", "', 1)
+    )
+    result = buurtbot("network", "check", str(bad), tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "nergens" in result.stderr
+    assert "Traceback" not in result.stderr
+    good = buurtbot("network", "check", str(EXAMPLE), tmp_path=tmp_path)
+    assert good.returncode == 0
+    assert good.stdout.startswith("OK Hof van Twente")
+
+
+def test_an_unusable_database_is_reported_in_words(tmp_path: Path) -> None:
+    result = buurtbot(
+        "db", "upgrade", tmp_path=tmp_path,
+        env={"BUURTBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith("buurtbot: the database at sqlite:///")
+    assert "Traceback" not in result.stderr
+
+
+def test_network_show_on_an_empty_database_says_what_to_do(tmp_path: Path) -> None:
+    result = buurtbot("network", "show", tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "buurtbot init --network FILE" in result.stderr
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for args in (["--help"], ["init", "--help"], ["run", "--help"], ["demo", "--help"],
+                 ["network", "check", "--help"], ["network", "show", "--help"],
+                 ["db", "upgrade", "--help"]):  # fmt: skip
+        result = buurtbot(*args, tmp_path=tmp_path)
+        assert result.returncode == 0, args
+        assert "usage: buurtbot" in result.stdout

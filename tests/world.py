@@ -1,0 +1,136 @@
+"""A small world for service tests: the example network in the in-memory fakes.
+
+It builds neutral events the way an adapter would and reads back what the core queued, so
+tests speak in the domain's terms ("Eva says /rules in Goor-Centrum").
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from buurtbot.config.network_file import load_network_file
+from buurtbot.core.actions import Action, SendText
+from buurtbot.core.commands import parse_command_text
+from buurtbot.core.domain.model import Group, Person
+from buurtbot.core.domain.networkspec import NetworkSpec
+from buurtbot.core.events import (
+    ButtonPressed,
+    CommandReceived,
+    InboundEvent,
+    MessageReceived,
+    Sender,
+)
+from buurtbot.core.i18n import Translators
+from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
+from buurtbot.core.ports import Capabilities, Clock
+from buurtbot.core.services.bot import BuurtBot
+from buurtbot.core.services.network_sync import apply_network
+from buurtbot.locales import load_all
+from tests.fakes import FakeStore, fake_uow_factory
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "hof-van-twente.toml"
+TRANSLATORS = Translators(load_all())
+
+
+class FixedClock(Clock):
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at or datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+class World:
+    def __init__(self, capabilities: dict[Platform, Capabilities] | None = None) -> None:
+        self.spec: NetworkSpec = load_network_file(EXAMPLE)
+        self.store = FakeStore()
+        self.uow_factory = fake_uow_factory(self.store)
+        with self.uow_factory() as uow:
+            apply_network(uow, self.spec)
+            uow.commit()
+        self.clock = FixedClock()
+        self.bot = BuurtBot(
+            self.uow_factory, TRANSLATORS, capabilities=capabilities or {}, clock=self.clock
+        )
+        self._ids = itertools.count(1)
+        self._seen_outbox = 0
+
+    # -- the network ------------------------------------------------------------------------
+    def person(self, handle: str) -> Person:
+        person = self.store.state.persons.get(self.spec.person_id(handle))
+        assert person is not None, handle
+        return person
+
+    def group(self, slug: str) -> Group:
+        for group in self.spec.network.groups:
+            if group.id.rsplit(":", 1)[-1] == slug:
+                return group
+        raise AssertionError(slug)
+
+    def identity(self, handle: str, platform: Platform) -> PlatformIdentity:
+        found = self.person(handle).identity_on(platform)
+        assert found is not None, (handle, platform)
+        return found
+
+    # -- events -----------------------------------------------------------------------------
+    def event(
+        self,
+        text: str,
+        *,
+        sender: PlatformIdentity,
+        chat: ChatRef,
+        language: str | None = None,
+        reply_to: MessageRef | None = None,
+        event_id: str | None = None,
+    ) -> InboundEvent:
+        number = next(self._ids)
+        common = {
+            "event_id": event_id or f"test:{number}",
+            "chat": chat,
+            "sender": Sender(identity=sender, display_name="", language=language),
+            "at": self.clock.now(),
+            "message": MessageRef(chat, str(number)),
+            "reply_to": reply_to,
+        }
+        parsed = parse_command_text(text)
+        if parsed is None:
+            return MessageReceived(**common, text=text)  # type: ignore[arg-type]
+        return CommandReceived(**common, name=parsed.name, args=parsed.args)  # type: ignore[arg-type]
+
+    def says(self, handle: str, where: str | None, text: str, **kw: object) -> list[Action]:
+        """``handle`` types ``text`` in group ``where`` (``None``: privately), on the group's
+        platform (Telegram privately); returns what the core queued for it."""
+        platform = self.group(where).chat.platform if where else Platform.TELEGRAM
+        sender = self.identity(handle, platform)
+        chat = self.group(where).chat if where else ChatRef.private_with(sender)
+        return self.deliver(self.event(text, sender=sender, chat=chat, **kw))  # type: ignore[arg-type]
+
+    def press(self, sender: PlatformIdentity, chat: ChatRef, data: str) -> list[Action]:
+        event = ButtonPressed(
+            event_id=f"test:{next(self._ids)}",
+            chat=chat,
+            sender=Sender(identity=sender),
+            at=self.clock.now(),
+            data=data,
+            callback_id="cb-1",
+        )
+        return self.deliver(event)
+
+    def deliver(self, event: InboundEvent) -> list[Action]:
+        self.bot.handle(event)
+        return self.new_actions()
+
+    def new_actions(self) -> list[Action]:
+        records = sorted(self.store.state.outbox.values(), key=lambda r: r.id)
+        fresh = records[self._seen_outbox :]
+        self._seen_outbox = len(records)
+        return [r.action for r in fresh]
+
+
+def texts(actions: list[Action]) -> list[str]:
+    return [a.text.plain for a in actions if isinstance(a, SendText)]
