@@ -35,6 +35,8 @@ LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _MASKED = "***"
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# SQLAlchemy's own grammar for ``user:password@``: it accepts unencoded ``/ ? #`` in passwords.
+_SQLALCHEMY_USERINFO = re.compile(r"^([\w+]+://[^:/]*):[^@]*@")
 
 
 class SettingsError(Exception):
@@ -52,7 +54,7 @@ def redact_url(url: str) -> str:
     except ValueError:
         return "***"
     if parts.password is None:
-        return url
+        return _SQLALCHEMY_USERINFO.sub(r"\1:***@", url, count=1)
     netloc = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
@@ -142,7 +144,7 @@ def _convert(
         port: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
             port = value
-        elif isinstance(value, str) and value.strip().isdigit():
+        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             port = int(value.strip())
         if port is None or not 1 <= port <= 65535:
             problems.append(f"{origin}: {value!r} is not a port number (1-65535)")

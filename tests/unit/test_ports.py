@@ -1,0 +1,65 @@
+"""The contracts of the ports: pinned, so that changing one is a deliberate act."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from buurtbot.core import ports
+
+
+def test_chat_port_abstract_methods_are_pinned() -> None:
+    assert ports.ChatPort.__abstractmethods__ == frozenset(
+        {"initialize", "start", "stop", "perform"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("port", "methods"),
+    [
+        (ports.NetworkRepository, {"all", "get", "find_group", "save"}),
+        (
+            ports.PersonRepository,
+            {
+                "get",
+                "by_identity",
+                "by_handle",
+                "in_gemeente",
+                "save",
+                "gemeente_roles",
+                "set_gemeente_roles",
+            },
+        ),
+        (ports.MembershipRepository, {"of_group", "of_person", "replace_group"}),
+        (ports.ProcessedEvents, {"claim"}),
+        (ports.PendingChoices, {"put", "take"}),
+        (ports.Outbox, {"add", "due", "delivered", "retry", "dead"}),
+        (ports.UnitOfWork, {"commit", "rollback"}),
+        (ports.Clock, {"now"}),
+    ],
+)
+def test_storage_port_abstract_methods_are_pinned(port: type, methods: set[str]) -> None:
+    assert port.__abstractmethods__ == frozenset(methods)
+
+
+def test_capabilities_default_to_the_careful_choice() -> None:
+    """A platform that declares nothing gets numbered replies and no membership actions."""
+    caps = ports.Capabilities()
+    assert not caps.buttons
+    assert not caps.invite_links
+    assert not caps.join_requests
+    assert not caps.add_members
+    assert not caps.remove_members
+
+
+def test_transient_errors_carry_retry_after() -> None:
+    error = ports.TransientDeliveryError("slow down", retry_after=12.5)
+    assert error.retry_after == 12.5
+    assert isinstance(error, ports.DeliveryError)
+    assert not isinstance(ports.PermanentDeliveryError("gone"), ports.TransientDeliveryError)
+
+
+def test_tests_cannot_reach_beyond_loopback() -> None:
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError, match="loopback"):
+        sock.connect(("192.0.2.1", 443))
