@@ -33,6 +33,15 @@ class SendText(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditText(Action):
+    """Replace the text of a message the bot sent earlier (found by its outbox key), e.g. to
+    show a new 112 status on an escalated copy. Only where the platform can edit."""
+
+    outbox_key: str
+    text: RichText
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CopyMessage(Action):
     """Copy an existing message into ``chat`` (a forward without the 'forwarded from' line)."""
 

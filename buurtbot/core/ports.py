@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Self
 
 from buurtbot.core.actions import Action, DeliveryResult
+from buurtbot.core.domain.audit import AuditEntry
+from buurtbot.core.domain.dialogue import Dialogue
+from buurtbot.core.domain.escalation import Escalation, EscalationDelivery, EscalationId
+from buurtbot.core.domain.melding import Melding, MeldingId
 from buurtbot.core.domain.model import GemeenteRole, Membership, Person
+from buurtbot.core.domain.moderation import Block, Warning, WarningId
 from buurtbot.core.domain.network import Network
 from buurtbot.core.events import InboundEvent
-from buurtbot.core.ids import ChatRef, GemeenteId, GroupId, PersonId, Platform, PlatformIdentity
+from buurtbot.core.ids import (
+    ChatRef,
+    GemeenteId,
+    GroupId,
+    MessageRef,
+    PersonId,
+    Platform,
+    PlatformIdentity,
+)
 
 EventSink = Callable[[InboundEvent], Awaitable[None]]
 
@@ -25,6 +38,19 @@ EventSink = Callable[[InboundEvent], Awaitable[None]]
 # ---------------------------------------------------------------------------------------------
 # Chat platforms
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """How fast the platform lets a bot send; the outbox relay keeps under these.
+
+    ``overall_per_second``: all chats together. ``per_chat_per_second``: one chat.
+    ``per_group_per_minute``: one group chat (private chats are not limited by this).
+    """
+
+    overall_per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    per_group_per_minute: float = 20.0
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     """What a platform can do. The core reads these and adapts; it never probes by failing.
@@ -34,6 +60,7 @@ class Capabilities:
     the bot's approval. ``add_members``: the bot can add an account directly.
     ``remove_members``, ``delete_messages``, ``edit_messages``, ``admin_rights``: as named.
     ``max_text_length``: the longest text one message may carry.
+    ``rate_limits``: how fast the bot may send there.
     """
 
     buttons: bool = False
@@ -45,6 +72,7 @@ class Capabilities:
     edit_messages: bool = False
     admin_rights: bool = False
     max_text_length: int = 4096
+    rate_limits: RateLimits = field(default_factory=RateLimits)
 
 
 class DeliveryError(Exception):
@@ -225,7 +253,20 @@ class Outbox(abc.ABC):
         """
 
     @abc.abstractmethod
-    def delivered(self, item_id: int, at: datetime) -> None: ...
+    def delivered(self, item_id: int, at: datetime, message: MessageRef | None = None) -> None:
+        """Mark the item done; ``message`` is the platform's reference of what was sent."""
+
+    @abc.abstractmethod
+    def sent_message(self, key: str) -> MessageRef | None:
+        """The platform message a delivered item became (to edit it later), or ``None``."""
+
+    @abc.abstractmethod
+    def key_of_message(self, message: MessageRef) -> str | None:
+        """The key of the item that became ``message`` (a reply to the bot's own post)."""
+
+    @abc.abstractmethod
+    def state(self, key: str) -> str | None:
+        """``pending``, ``delivered`` or ``dead`` for the item queued under ``key``."""
 
     @abc.abstractmethod
     def retry(self, item_id: int, at: datetime, error: str) -> None:
@@ -234,6 +275,113 @@ class Outbox(abc.ABC):
     @abc.abstractmethod
     def dead(self, item_id: int, error: str) -> None:
         """Give up on the item; it stays for inspection."""
+
+
+class MeldingRepository(abc.ABC):
+    @abc.abstractmethod
+    def save(self, melding: Melding) -> None:
+        """Insert or update (a melding changes when 112 is reported)."""
+
+    @abc.abstractmethod
+    def get(self, melding_id: MeldingId) -> Melding | None: ...
+
+    @abc.abstractmethod
+    def by_message(self, message: MessageRef) -> Melding | None:
+        """The melding living in ``message``, or ``None``."""
+
+    @abc.abstractmethod
+    def latest_in_group(self, group_id: GroupId, since: datetime) -> Melding | None:
+        """The newest melding of the group created at or after ``since``."""
+
+
+class EscalationRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, escalation: Escalation) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, escalation_id: EscalationId) -> Escalation | None: ...
+
+    @abc.abstractmethod
+    def by_source(self, message: MessageRef) -> Escalation | None:
+        """The escalation of ``message`` (escalated from its own buurtgroep), or ``None``."""
+
+    @abc.abstractmethod
+    def for_melding(self, melding_id: MeldingId) -> list[Escalation]: ...
+
+    @abc.abstractmethod
+    def add_delivery(self, delivery: EscalationDelivery) -> bool:
+        """Record a delivery; ``False`` when the escalation already has this target."""
+
+    @abc.abstractmethod
+    def deliveries(self, escalation_id: EscalationId) -> list[EscalationDelivery]:
+        """The escalation's deliveries, their ``state`` read from the outbox item's state."""
+
+    @abc.abstractmethod
+    def by_outbox_key(self, key: str) -> Escalation | None:
+        """The escalation a delivery with this outbox key belongs to."""
+
+    @abc.abstractmethod
+    def recent(self, gemeente_id: GemeenteId, limit: int) -> list[Escalation]:
+        """The newest escalations of the gemeente, newest first."""
+
+
+class WarningRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, warning: Warning) -> None: ...
+
+    @abc.abstractmethod
+    def of_person(self, gemeente_id: GemeenteId, person_id: PersonId) -> list[Warning]:
+        """All warnings of the person in the gemeente (revoked and expired too), newest first."""
+
+    @abc.abstractmethod
+    def revoke(self, warning_id: WarningId, at: datetime) -> None: ...
+
+
+class BlockRepository(abc.ABC):
+    @abc.abstractmethod
+    def in_force(self, gemeente_id: GemeenteId, person_id: PersonId) -> Block | None:
+        """The block that keeps the person out of the gemeente's groups, or ``None``."""
+
+    @abc.abstractmethod
+    def add(self, block: Block) -> None:
+        """Record a block; a person has at most one block in force per gemeente."""
+
+    @abc.abstractmethod
+    def lift(
+        self, gemeente_id: GemeenteId, person_id: PersonId, at: datetime, by: PersonId | None
+    ) -> bool:
+        """Lift the block in force; ``False`` when there was none."""
+
+
+class AuditLog(abc.ABC):
+    @abc.abstractmethod
+    def add(self, entry: AuditEntry) -> None: ...
+
+    @abc.abstractmethod
+    def recent(self, gemeente_id: GemeenteId, limit: int) -> list[AuditEntry]:
+        """The newest entries of the gemeente, newest first, with their ids."""
+
+
+class Dialogues(abc.ABC):
+    @abc.abstractmethod
+    def get(self, chat: ChatRef, person: PersonId) -> Dialogue | None:
+        """The person's dialogue in the chat, or ``None``. An expired one is returned too:
+        the caller knows the time and checks ``expires_at``."""
+
+    @abc.abstractmethod
+    def put(self, dialogue: Dialogue) -> None:
+        """Store, replacing the person's earlier dialogue in the same chat."""
+
+    @abc.abstractmethod
+    def drop(self, chat: ChatRef, person: PersonId) -> None: ...
+
+
+class Nudges(abc.ABC):
+    """Remembers which gentle reminders someone had today, to send each at most once a day."""
+
+    @abc.abstractmethod
+    def first_today(self, person: PersonId, kind: str, day: date) -> bool:
+        """Record the nudge; ``False`` when the person had this kind of nudge on ``day``."""
 
 
 class UnitOfWork(abc.ABC):
@@ -245,6 +393,13 @@ class UnitOfWork(abc.ABC):
     events: ProcessedEvents
     choices: PendingChoices
     outbox: Outbox
+    meldingen: MeldingRepository
+    escalations: EscalationRepository
+    warnings: WarningRepository
+    blocks: BlockRepository
+    audit: AuditLog
+    dialogues: Dialogues
+    nudges: Nudges
 
     def __enter__(self) -> Self:
         return self

@@ -191,12 +191,12 @@ def test_a_failing_flow_rolls_back_and_apologises(
         s.uow.persons.save(replace(s.person, display_name="half-done"))
         raise RuntimeError("boom")
 
-    saved = bot_module.COMMAND_HANDLERS[Command.WHOAMI]
-    bot_module.COMMAND_HANDLERS[Command.WHOAMI] = broken
+    saved = bot_module.HANDLERS.commands[Command.WHOAMI]
+    bot_module.HANDLERS.commands[Command.WHOAMI] = broken
     try:
         [reply] = texts(world.says("daan", "goor-centrum", "/wiebenik"))
     finally:
-        bot_module.COMMAND_HANDLERS[Command.WHOAMI] = saved
+        bot_module.HANDLERS.commands[Command.WHOAMI] = saved
     assert reply.startswith("Sorry, er ging bij mij iets mis.")
     assert world.person("daan").display_name == "Daan Wolters"
     assert "boom" in caplog.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from buurtbot.core.domain.escalation import DEFAULT_RULES, EscalationRule
+from buurtbot.core.domain.melding import DEFAULT_CATEGORIES
 from buurtbot.core.domain.postcode import PostcodeRange
 from buurtbot.core.ids import (
     BuurtId,
@@ -72,10 +74,22 @@ class RoleSource(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class GemeenteSettings:
+    """A gemeente's choices, from its network file. The defaults follow the seed."""
+
     warning_threshold: int = 3
     warning_expiry_days: int = 90
     retention_days: int = 180
     max_mede_beheerders: int = 3
+    #: How long a "112 was called" counts for a melding.
+    called_112_window_minutes: int = 120
+    #: Tell the group (briefly) when a member is warned.
+    group_warning_notice: bool = True
+    #: Nudge people privately when they post thanks or emoji-only chatter in a buurtgroep.
+    chatter_nudge: bool = False
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    escalation_rules: tuple[EscalationRule, ...] = DEFAULT_RULES
+    #: Words the gemeente adds to the packaged list of cursing and slurs.
+    extra_flagged_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

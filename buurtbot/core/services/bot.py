@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 
 from buurtbot.core.actions import AnswerButton
-from buurtbot.core.commands import Command, lookup
+from buurtbot.core.commands import lookup
 from buurtbot.core.events import (
     ButtonPressed,
     CommandReceived,
@@ -23,18 +23,16 @@ from buurtbot.core.ids import Platform
 from buurtbot.core.policy import decide
 from buurtbot.core.ports import Capabilities, Clock, SystemClock, UnitOfWorkFactory
 from buurtbot.core.services import situation as situations
-from buurtbot.core.services.handlers import general
-from buurtbot.core.services.handlers.general import ButtonHandler, CommandHandler
+from buurtbot.core.services.handlers import ALL_MODULES
+from buurtbot.core.services.handlers.registry import Registry
 from buurtbot.core.services.outgoing import Outgoing
 from buurtbot.core.services.situation import Situation
 from buurtbot.core.texts import replies
 
 log = logging.getLogger(__name__)
 
-COMMAND_HANDLERS: dict[Command, CommandHandler] = {**general.COMMAND_HANDLERS}
-BUTTON_HANDLERS: dict[str, ButtonHandler] = {**general.BUTTON_HANDLERS}
-#: Commands with a handler, in the order ``/help`` lists them.
-IMPLEMENTED: tuple[Command, ...] = tuple(c for c in Command if c in COMMAND_HANDLERS)
+#: Every flow's handlers, merged once at import.
+HANDLERS = Registry.of(*ALL_MODULES)
 
 
 class BuurtBot:
@@ -75,7 +73,12 @@ class BuurtBot:
                 return False
             out = Outgoing(uow, self.capabilities, key=event.event_id, now=now)
             s = situations.resolve(
-                uow, event, now=now, out=out, translators=self.translators, commands=IMPLEMENTED
+                uow,
+                event,
+                now=now,
+                out=out,
+                translators=self.translators,
+                commands=HANDLERS.implemented,
             )
             self._dispatch(s)
             uow.commit()
@@ -92,7 +95,8 @@ class BuurtBot:
         elif isinstance(event, MessageReceived):
             self._message(s, event)
         else:
-            log.debug("no flow for %s yet", type(event).__name__)
+            for handler in HANDLERS.events.get(type(event), []):
+                handler(s, event)
 
     def _command(self, s: Situation, cmd: CommandReceived) -> None:
         command = lookup(cmd.name)
@@ -106,7 +110,7 @@ class BuurtBot:
                 replies.refusal(s.tr, cmd.name, decision.refusal, decision.places), to=cmd.message
             )
             return
-        handler = COMMAND_HANDLERS.get(command)
+        handler = HANDLERS.commands.get(command)
         if handler is None:
             s.reply(replies.not_available(s.tr, cmd.name), to=cmd.message)
             return
@@ -114,7 +118,7 @@ class BuurtBot:
 
     def _button(self, s: Situation, data: str) -> None:
         prefix, _, value = data.partition(":")
-        handler = BUTTON_HANDLERS.get(prefix)
+        handler = HANDLERS.buttons.get(prefix)
         if handler is None:
             log.info("button with unknown data %r ignored", data[:64])
             return
@@ -122,6 +126,12 @@ class BuurtBot:
 
     def _message(self, s: Situation, msg: MessageReceived) -> None:
         if s.person is not None:
+            dialogue = s.uow.dialogues.get(msg.chat, s.person.id)
+            if dialogue is not None and dialogue.expires_at > s.now:
+                handler = HANDLERS.dialogues.get(dialogue.flow)
+                if handler is not None:
+                    handler(s, dialogue, msg)
+                    return
             choice = s.uow.choices.take(msg.chat, s.person.id)
             if choice is not None:
                 answer = msg.text.strip()
@@ -131,6 +141,9 @@ class BuurtBot:
                 s.uow.choices.put(choice)  # keep waiting
                 if answer.isdecimal() or s.event.chat.private:
                     s.reply(replies.choice_out_of_range(s.tr, len(choice.options)), to=msg.message)
+                return
+        for consume in HANDLERS.messages:
+            if consume(s, msg):
                 return
         if s.event.chat.private:
             s.reply(replies.private_hint(s.tr), to=msg.message)

@@ -1,5 +1,9 @@
 """Handlers of the bot's commands and events, one module per flow.
 
-Each module exposes ``COMMAND_HANDLERS`` (and ``BUTTON_HANDLERS`` keyed by the prefix of a
-button's data); :mod:`buurtbot.core.services.bot` merges the tables.
+Each module fills the tables described in :mod:`.registry`; the bot merges them in the
+order of :data:`ALL_MODULES`.
 """
+
+from buurtbot.core.services.handlers import escalation, general, meldingen, moderation
+
+ALL_MODULES = (general, meldingen, escalation, moderation)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
 
 from buurtbot.core.actions import Button
@@ -12,13 +11,11 @@ from buurtbot.core.domain.model import Locale, Person
 from buurtbot.core.events import CommandReceived
 from buurtbot.core.ids import PersonId
 from buurtbot.core.policy import decide
+from buurtbot.core.services.handlers.registry import ButtonHandler, CommandHandler
 from buurtbot.core.services.situation import Situation
 from buurtbot.core.texts import replies
 from buurtbot.core.texts.commands import help_text
 from buurtbot.core.texts.rules import house_rules
-
-CommandHandler = Callable[[Situation, CommandReceived], None]
-ButtonHandler = Callable[[Situation, str], None]
 
 LANGUAGE_BUTTON = "lang"
 

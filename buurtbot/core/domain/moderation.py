@@ -1,0 +1,83 @@
+"""Warnings, removals and blocks: keeping the house rules."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from buurtbot.core.ids import GemeenteId, GroupId, PersonId
+
+WarningId = str
+
+
+class WarningReason(enum.StrEnum):
+    """The house rule a warning is about (what the beheerder types after ``/warn``)."""
+
+    LANGUAGE = "language"
+    OFF_TOPIC = "off-topic"
+    OWN_HANDS = "own-hands"
+    PHOTO = "photo"
+    PRIVATE = "private"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, word: str) -> WarningReason | None:
+        return _REASON_WORDS.get(word.strip().lower())
+
+
+_REASON_WORDS = {
+    "language": WarningReason.LANGUAGE,
+    "taal": WarningReason.LANGUAGE,
+    "taalgebruik": WarningReason.LANGUAGE,
+    "off-topic": WarningReason.OFF_TOPIC,
+    "offtopic": WarningReason.OFF_TOPIC,
+    "chat": WarningReason.OFF_TOPIC,
+    "kletsen": WarningReason.OFF_TOPIC,
+    "own-hands": WarningReason.OWN_HANDS,
+    "vigilante": WarningReason.OWN_HANDS,
+    "eigenrechter": WarningReason.OWN_HANDS,
+    "eigen-rechter": WarningReason.OWN_HANDS,
+    "photo": WarningReason.PHOTO,
+    "foto": WarningReason.PHOTO,
+    "private": WarningReason.PRIVATE,
+    "prive": WarningReason.PRIVATE,
+    "privé": WarningReason.PRIVATE,
+    "other": WarningReason.OTHER,
+    "overig": WarningReason.OTHER,
+    "anders": WarningReason.OTHER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    id: WarningId
+    gemeente_id: GemeenteId
+    person_id: PersonId
+    group_id: GroupId
+    reason: WarningReason
+    note: str
+    by: PersonId
+    at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A person may not join any group of the gemeente until the regiegroep lifts this."""
+
+    gemeente_id: GemeenteId
+    person_id: PersonId
+    at: datetime
+    reason: str
+    by: PersonId | None = None
+    lifted_at: datetime | None = None
+    lifted_by: PersonId | None = None
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None
