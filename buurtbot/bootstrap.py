@@ -13,7 +13,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -27,6 +27,7 @@ from buurtbot.adapters.sql.repositories import NetworkCache
 from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
 from buurtbot.config.network_file import load_network_files
 from buurtbot.config.settings import Settings
+from buurtbot.core.domain.model import Locale
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.i18n import Translators
 from buurtbot.core.ids import PersonId, Platform, PlatformIdentity
@@ -52,14 +53,29 @@ def example_network_path() -> Path | None:
     return None
 
 
-def prepare_database(database_url: str, network_paths: Sequence[Path] = ()) -> list[SyncReport]:
-    """Migrate the database to the newest schema and load the network files into it."""
+def prepare_database(
+    database_url: str, network_paths: Sequence[Path] = (), *, default_locale: Locale | None = None
+) -> list[SyncReport]:
+    """Migrate the database to the newest schema and load the network files into it.
+
+    ``default_locale`` overrides the gemeenten's default language (the English demo)."""
     engine = make_engine(database_url)
     try:
         upgrade(engine)
         if not network_paths:
             return []
         specs = load_network_files(list(network_paths))
+        if default_locale is not None:
+            specs = [
+                replace(
+                    s,
+                    network=replace(
+                        s.network,
+                        gemeente=replace(s.network.gemeente, default_locale=default_locale),
+                    ),
+                )
+                for s in specs
+            ]
         uow_factory = _uow_factory(engine)
         reports = []
         with uow_factory() as uow:
@@ -209,7 +225,9 @@ def build_app(
         engine=engine,
         uow_factory=uow_factory,
         bot=bot,
-        relay=OutboxRelay(uow_factory, ports, clock, lambda fn: app.run_blocking(fn)),
+        relay=OutboxRelay(
+            uow_factory, ports, clock, lambda fn: app.run_blocking(fn), translators=translators
+        ),
         executor=executor,
         ports=ports,
     )

@@ -20,6 +20,7 @@ from buurtbot import __version__
 
 if TYPE_CHECKING:
     from buurtbot.config.settings import Settings
+    from buurtbot.core.domain.model import Locale
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -133,7 +134,9 @@ def _configure_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
 
 
-def _prepare(database_url: str, paths: Sequence[Path]) -> list[str]:
+def _prepare(
+    database_url: str, paths: Sequence[Path], *, default_locale: Locale | None = None
+) -> list[str]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from buurtbot.bootstrap import prepare_database
@@ -141,7 +144,9 @@ def _prepare(database_url: str, paths: Sequence[Path]) -> list[str]:
     from buurtbot.core.services.network_sync import NetworkSyncError
 
     try:
-        return [str(r) for r in prepare_database(database_url, paths)]
+        return [
+            str(r) for r in prepare_database(database_url, paths, default_locale=default_locale)
+        ]
     except NetworkFileError as exc:
         raise CliError("the network file has problems:\n" + str(exc)) from exc
     except NetworkSyncError as exc:
@@ -215,7 +220,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="buurtbot-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
-        _prepare(url, [example])
+        _prepare(url, [example], default_locale=Locale(args.locale))
         app = build_app(
             replace(settings, database_url=url),
             stdin=io.StringIO(script(Locale(args.locale))),

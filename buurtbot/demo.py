@@ -1,7 +1,11 @@
 """The scripted console scenario of ``buurtbot demo``: a tour of what the bot does.
 
+The English scene plays in a gemeente whose default language is English, so that groups
+read English too; in both, one person picks the other language.
+
 Each flow adds its scene here, so the demo grows with the bot. Handles and group ids are
-those of ``examples/hof-van-twente.toml``.
+those of ``examples/hof-van-twente.toml``. ``>^`` answers the newest message in the chat
+from someone else (see the console's ``/console`` help).
 """
 
 from __future__ import annotations
@@ -10,46 +14,120 @@ from buurtbot.core.domain.model import Locale
 
 _SCENES: dict[Locale, str] = {
     Locale.NL: """\
-# Daan, bewoner van Goor-Centrum, maakt kennis met de bot in de buurtgroep.
+# 1. Daan, bewoner van Goor-Centrum, maakt kennis met de bot en leest de spelregels.
 /as daan goor-centrum
 /start
-/hulp
-# Privé vraagt hij de spelregels op en wie hij is in het netwerk.
 /as daan
 /regels
-/wiebenik
-# Eva kiest Engels met een genummerd antwoord; daarna krijgt zij de regels in het Engels.
-/as eva goor-centrum
-/taal
-2
-/regels
-# In dezelfde groep krijgt Daan ze in het Nederlands.
+# 2. 's Nachts ziet Daan een verdachte auto en doet stap voor stap een melding.
 /as daan goor-centrum
+/melding
+3
+Kerkstraat, bij de basisschool
+1
+grijs
+Volkswagen
+Golf
+12 gzb 8
+2
+# 3. Eva belt 112 en zegt het in de groep; Joost wil ook bellen, maar hoort dat het al gebeurd is.
+/as eva goor-centrum
+>^ /112
+/as joost goor-centrum
+/112
+# 4. Daan ziet de auto nog eens; eigenaar Anna zet zijn bericht door naar de regiegroep en de buren.
+/as daan goor-centrum
+De grijze Golf (12-GZB-8) rijdt nu richting het park
+/as anna goor-centrum
+>^ /escaleer
+# 5. Contactpersoon Ria stuurt het vanuit de regiegroep door naar haar eigen buurtgroep.
+/as ria regie
+>^ /doorsturen
+# 6. Eva kiest Engels; voortaan krijgt zij alles in het Engels.
+/as eva goor-centrum
+/taal en
 /regels
-# Beheerderscommando's zijn voorbehouden aan beheerders.
-/escaleer
-/as onbekende goor-centrum
-/escaleer
+# 7. Joost houdt zich niet aan de regels: drie waarschuwingen, dan verwijderd en geblokkeerd.
+/as joost goor-centrum
+Wat een sukkels zijn het ook
+/as anna goor-centrum
+>^ /waarschuw taal
+/as joost goor-centrum
+Ik ga ze zelf wel even aanpakken
+/as anna goor-centrum
+>^ /waarschuw eigenrechter
+/as joost goor-centrum
+Wie gaat er mee naar de kroeg?
+/as anna goor-centrum
+>^ /waarschuw kletsen
+# 8. Joost probeert in een andere buurtgroep te komen: de blokkade geldt in de hele gemeente.
+/as joost goor-oost
+/join
+# 9. De hoofdcoördinator heft de blokkade op; daarna mag Joost weer meedoen.
+/as hanneke regie
+/vrijgeven joost
+/as joost goor-oost
+/join
+/as hanneke regie
+/logboek
 """,
     Locale.EN: """\
-# Daan, a resident of Goor-Centrum, switches to English and meets the bot in his group.
+# 1. Daan, a resident of Goor-Centrum, meets the bot and reads the house rules.
 /as daan goor-centrum
-/language en
 /start
-/help
-# Privately he asks for the house rules and his roles in the network.
 /as daan
 /rules
-/whoami
-# Eva keeps Dutch: in the same group she gets the rules in Dutch.
-/as eva goor-centrum
-/rules
-# Beheerder commands are for beheerders.
+# 2. At night Daan sees a suspicious car and makes a guided melding.
 /as daan goor-centrum
-/escalate
-/as stranger goor-centrum
-/language en
-/escalate
+/report
+3
+Kerkstraat, by the primary school
+1
+grey
+Volkswagen
+Golf
+12 gzb 8
+2
+# 3. Eva calls 112 and says so in the group; Joost wants to call too, and hears it was done.
+/as eva goor-centrum
+>^ /112
+/as joost goor-centrum
+/112
+# 4. Daan sees the car again; eigenaar Anna escalates his message to the regiegroep and neighbours.
+/as daan goor-centrum
+The grey Golf (12-GZB-8) is now driving towards the park
+/as anna goor-centrum
+>^ /escalate
+# 5. Contactpersoon Ria forwards it from the regiegroep to her own buurtgroep.
+/as ria regie
+>^ /forward
+# 6. Eva prefers Dutch; from now on she gets everything in Dutch.
+/as eva goor-centrum
+/language nl
+/rules
+# 7. Joost breaks the rules: three warnings, then removed and blocked.
+/as joost goor-centrum
+What a bunch of idiots they are
+/as anna goor-centrum
+>^ /warn language
+/as joost goor-centrum
+I will deal with them myself
+/as anna goor-centrum
+>^ /warn own-hands
+/as joost goor-centrum
+Who is coming to the pub?
+/as anna goor-centrum
+>^ /warn off-topic
+# 8. Joost tries to get into another buurtgroep: the block holds across the gemeente.
+/as joost goor-oost
+/join
+# 9. The hoofdcoordinator lifts the block; after that Joost may join again.
+/as hanneke regie
+/unblock joost
+/as joost goor-oost
+/join
+/as hanneke regie
+/log
 """,
 }
 

@@ -27,6 +27,14 @@ How it keeps the contracts of :mod:`buurtbot.core.ports`:
   ``attempts`` counts failed tries (:meth:`FakeOutbox.retry` adds one). Only the oldest
   pending item of each chat can be claimed, so a chat's messages go out in order even when
   one of them is retried later.
+- The flow stores (meldingen, escalations, warnings, blocks, audit, dialogues, nudges) keep
+  the SQL rules: references to an unknown gemeente, group (archived ones are known) or
+  person raise :class:`KeyError` as a foreign key would; a second melding in one message, a
+  second escalation of one source message (forwards excepted), a reused outbox key of a
+  delivery, or a second block in force raise :class:`ValueError`. A delivery's state is
+  read from its outbox record. Audit ids come from a store-wide sequence like outbox ids.
+  Person erasure is not a port operation; :meth:`FakeState.forget_person` mimics what the
+  database's ``ON DELETE`` rules do, for tests of erasure.
 """
 
 from __future__ import annotations
@@ -34,11 +42,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from buurtbot.core.actions import Action
+from buurtbot.core.domain.audit import AuditEntry
+from buurtbot.core.domain.dialogue import Dialogue
+from buurtbot.core.domain.escalation import (
+    DeliveryState,
+    Escalation,
+    EscalationDelivery,
+    EscalationId,
+)
+from buurtbot.core.domain.melding import Melding, MeldingId
 from buurtbot.core.domain.model import Buurt, GemeenteRole, Group, Kern, Membership, Person
+from buurtbot.core.domain.moderation import Block, Warning, WarningId
 from buurtbot.core.domain.network import Network
 from buurtbot.core.ids import (
     BuurtId,
@@ -46,12 +64,19 @@ from buurtbot.core.ids import (
     GemeenteId,
     GroupId,
     KernId,
+    MessageRef,
     PersonId,
     PlatformIdentity,
 )
 from buurtbot.core.ports import (
+    AuditLog,
+    BlockRepository,
+    Dialogues,
+    EscalationRepository,
+    MeldingRepository,
     MembershipRepository,
     NetworkRepository,
+    Nudges,
     Outbox,
     OutboxItem,
     PendingChoice,
@@ -59,6 +84,7 @@ from buurtbot.core.ports import (
     PersonRepository,
     ProcessedEvents,
     UnitOfWork,
+    WarningRepository,
 )
 
 T = TypeVar("T")
@@ -88,6 +114,7 @@ class FakeOutboxRecord:
     claimed_until: datetime | None = None
     last_error: str | None = None
     delivered_at: datetime | None = None
+    message: MessageRef | None = None
 
     def as_item(self) -> OutboxItem:
         return OutboxItem(id=self.id, key=self.key, action=self.action, attempts=self.attempts)
@@ -109,6 +136,17 @@ class FakeState:
     events: dict[str, datetime] = field(default_factory=dict)
     choices: dict[tuple[ChatRef, PersonId], PendingChoice] = field(default_factory=dict)
     outbox: dict[int, FakeOutboxRecord] = field(default_factory=dict)
+    meldingen: dict[MeldingId, Melding] = field(default_factory=dict)
+    escalations: dict[EscalationId, Escalation] = field(default_factory=dict)
+    #: Keyed by (escalation id, target key); the stored ``state`` is ignored on reading.
+    deliveries: dict[tuple[EscalationId, str], EscalationDelivery] = field(default_factory=dict)
+    warnings: dict[WarningId, Warning] = field(default_factory=dict)
+    #: Every block, lifted ones too, in the order they were added.
+    blocks: list[Block] = field(default_factory=list)
+    #: Audit entries with their ids, in the order they were added.
+    audit: list[AuditEntry] = field(default_factory=list)
+    dialogues: dict[tuple[ChatRef, PersonId], Dialogue] = field(default_factory=dict)
+    nudges: set[tuple[PersonId, str, date]] = field(default_factory=set)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -122,7 +160,79 @@ class FakeState:
             events=dict(self.events),
             choices=dict(self.choices),
             outbox=dict(self.outbox),
+            meldingen=dict(self.meldingen),
+            escalations=dict(self.escalations),
+            deliveries=dict(self.deliveries),
+            warnings=dict(self.warnings),
+            blocks=list(self.blocks),
+            audit=list(self.audit),
+            dialogues=dict(self.dialogues),
+            nudges=set(self.nudges),
         )
+
+    def forget_person(self, person_id: PersonId) -> None:
+        """Delete the person as the database's ``ON DELETE`` rules would: what they did
+        keeps its record without them (``SET NULL``; a non-optional reference becomes
+        ``PersonId("")``), what is about or for them goes (``CASCADE``)."""
+        gone = PersonId("")
+        self.persons.pop(person_id, None)
+        self.gemeente_roles = {k: v for k, v in self.gemeente_roles.items() if k[1] != person_id}
+        for group_id in list(self.memberships):
+            self.memberships[group_id].pop(person_id, None)
+            if not self.memberships[group_id]:
+                del self.memberships[group_id]
+        for mid, m in self.meldingen.items():
+            called = m.called_112
+            if called is not None and called.by == person_id:
+                called = replace(called, by=None)
+            reporter = None if m.reporter == person_id else m.reporter
+            self.meldingen[mid] = replace(m, reporter=reporter, called_112=called)
+        for eid, e in self.escalations.items():
+            if e.escalated_by == person_id:
+                self.escalations[eid] = replace(e, escalated_by=gone)
+        self.deliveries = {
+            k: d for k, d in self.deliveries.items() if d.target.person_id != person_id
+        }
+        self.warnings = {
+            wid: (replace(w, by=gone) if w.by == person_id else w)
+            for wid, w in self.warnings.items()
+            if w.person_id != person_id
+        }
+        self.blocks = [
+            replace(
+                b,
+                by=None if b.by == person_id else b.by,
+                lifted_by=None if b.lifted_by == person_id else b.lifted_by,
+            )
+            for b in self.blocks
+            if b.person_id != person_id
+        ]
+        self.audit = [
+            replace(
+                a,
+                actor=None if a.actor == person_id else a.actor,
+                subject=None if a.subject == person_id else a.subject,
+            )
+            for a in self.audit
+        ]
+        self.dialogues = {k: d for k, d in self.dialogues.items() if k[1] != person_id}
+        self.nudges = {n for n in self.nudges if n[0] != person_id}
+
+    # -- reference checks, as foreign keys would make them ---------------------------------
+    def require_gemeente(self, gemeente_id: GemeenteId) -> None:
+        if gemeente_id not in self.networks:
+            raise KeyError(f"unknown gemeente {gemeente_id}")
+
+    def require_group(self, group_id: GroupId | None) -> None:
+        if group_id is None or group_id in self.archived_groups:
+            return
+        if not any(g.id == group_id for n in self.networks.values() for g in n.groups):
+            raise KeyError(f"unknown group {group_id}")
+
+    def require_persons(self, *person_ids: PersonId | None) -> None:
+        missing = sorted({p for p in person_ids if p is not None and p not in self.persons})
+        if missing:
+            raise KeyError(f"unknown persons: {', '.join(missing)}")
 
     # -- conveniences for assertions --------------------------------------------------------
     def all_memberships(self) -> list[Membership]:
@@ -151,6 +261,7 @@ class FakeStore:
         self.claim_seconds = claim_seconds
         self._lock = threading.Lock()
         self._outbox_seq = 0
+        self._audit_seq = 0
 
     def snapshot(self) -> FakeState:
         with self._lock:
@@ -160,6 +271,11 @@ class FakeStore:
         with self._lock:
             self._outbox_seq += 1
             return self._outbox_seq
+
+    def next_audit_id(self) -> int:
+        with self._lock:
+            self._audit_seq += 1
+            return self._audit_seq
 
     def _apply(self, journal: Sequence[_Write[Any]]) -> None:
         with self._lock:
@@ -197,6 +313,13 @@ class FakeUnitOfWork(UnitOfWork):
         self.events = FakeProcessedEvents(self)
         self.choices = FakePendingChoices(self)
         self.outbox = FakeOutbox(self)
+        self.meldingen = FakeMeldingRepository(self)
+        self.escalations = FakeEscalationRepository(self)
+        self.warnings = FakeWarningRepository(self)
+        self.blocks = FakeBlockRepository(self)
+        self.audit = FakeAuditLog(self)
+        self.dialogues = FakeDialogues(self)
+        self.nudges = FakeNudges(self)
 
     @property
     def writes(self) -> list[str]:
@@ -451,8 +574,44 @@ class FakeOutbox(_Repo, Outbox):
 
         return self._uow.write("outbox.due", change)
 
-    def delivered(self, item_id: int, at: datetime) -> None:
-        self._update(item_id, state="delivered", delivered_at=at, claimed_until=None)
+    def delivered(self, item_id: int, at: datetime, message: MessageRef | None = None) -> None:
+        def change(s: FakeState) -> None:
+            record = _record(s, item_id)
+            if message is not None and message.chat != record.action.chat:
+                raise ValueError(
+                    f"message {message.message_id} is in {message.chat}, not in the chat of "
+                    f"outbox item {item_id}"
+                )
+            s.outbox[item_id] = replace(
+                record,
+                state="delivered",
+                delivered_at=at,
+                claimed_until=None,
+                message=message if message is not None else record.message,
+            )
+
+        self._uow.write(f"outbox.delivered({item_id})", change)
+
+    def sent_message(self, key: str) -> MessageRef | None:
+        record = _by_key(self._s, key)
+        return record.message if record is not None else None
+
+    def key_of_message(self, message: MessageRef) -> str | None:
+        return next(
+            (
+                r.key
+                for r in sorted(self._s.outbox.values(), key=lambda r: r.id)
+                if r.message == message
+            ),
+            None,
+        )
+
+    def state(self, key: str) -> str | None:
+        record = _by_key(self._s, key)
+        return record.state if record is not None else None
+
+    def release(self, item_id: int, at: datetime) -> None:
+        self._update(item_id, due_at=at, claimed_until=None)
 
     def retry(self, item_id: int, at: datetime, error: str) -> None:
         def change(s: FakeState) -> None:
@@ -482,3 +641,262 @@ def _record(s: FakeState, item_id: int) -> FakeOutboxRecord:
         return s.outbox[item_id]
     except KeyError:
         raise KeyError(f"unknown outbox item {item_id}") from None
+
+
+def _by_key(s: FakeState, key: str) -> FakeOutboxRecord | None:
+    return next((r for r in s.outbox.values() if r.key == key), None)
+
+
+# ---------------------------------------------------------------------------------------------
+class FakeMeldingRepository(_Repo, MeldingRepository):
+    def save(self, melding: Melding) -> None:
+        def change(s: FakeState) -> None:
+            s.require_gemeente(melding.gemeente_id)
+            s.require_group(melding.group_id)
+            called = melding.called_112
+            s.require_persons(melding.reporter, called.by if called else None)
+            if melding.message is not None:
+                for other in s.meldingen.values():
+                    if other.id != melding.id and other.message == melding.message:
+                        raise ValueError(f"melding {other.id} already lives in that message")
+            s.meldingen[melding.id] = melding
+
+        self._uow.write(f"meldingen.save({melding.id})", change)
+
+    def get(self, melding_id: MeldingId) -> Melding | None:
+        return self._s.meldingen.get(melding_id)
+
+    def by_message(self, message: MessageRef) -> Melding | None:
+        return next((m for m in self._s.meldingen.values() if m.message == message), None)
+
+    def latest_in_group(self, group_id: GroupId, since: datetime) -> Melding | None:
+        found = [
+            m
+            for m in self._s.meldingen.values()
+            if m.group_id == group_id and m.created_at >= since
+        ]
+        return max(found, key=lambda m: (m.created_at, m.id), default=None)
+
+
+# ---------------------------------------------------------------------------------------------
+_DELIVERY_STATES = {
+    "pending": DeliveryState.QUEUED,
+    "delivered": DeliveryState.DELIVERED,
+    "dead": DeliveryState.FAILED,
+}
+
+
+class FakeEscalationRepository(_Repo, EscalationRepository):
+    def add(self, escalation: Escalation) -> None:
+        e = escalation
+
+        def change(s: FakeState) -> None:
+            if e.id in s.escalations:
+                raise ValueError(f"escalation {e.id} exists already")
+            s.require_gemeente(e.gemeente_id)
+            s.require_group(e.source_group)
+            s.require_persons(e.escalated_by)
+            if e.melding_id is not None and e.melding_id not in s.meldingen:
+                raise KeyError(f"unknown melding {e.melding_id}")
+            if e.forwarded_from is not None and e.forwarded_from not in s.escalations:
+                raise KeyError(f"unknown escalation {e.forwarded_from}")
+            if e.forwarded_from is None and _source(s, e.source_message) is not None:
+                raise ValueError(f"message {e.source_message.message_id} was escalated already")
+            s.escalations[e.id] = e
+
+        self._uow.write(f"escalations.add({e.id})", change)
+
+    def get(self, escalation_id: EscalationId) -> Escalation | None:
+        return self._s.escalations.get(escalation_id)
+
+    def by_source(self, message: MessageRef) -> Escalation | None:
+        return _source(self._s, message)
+
+    def for_melding(self, melding_id: MeldingId) -> list[Escalation]:
+        return sorted(
+            (e for e in self._s.escalations.values() if e.melding_id == melding_id),
+            key=lambda e: (e.escalated_at, e.id),
+        )
+
+    def add_delivery(self, delivery: EscalationDelivery) -> bool:
+        d, target = delivery, delivery.target
+
+        def change(s: FakeState) -> bool:
+            if (target.group_id is None) == (target.person_id is None):
+                raise ValueError(f"a target is one group or one person, got {target}")
+            if d.escalation_id not in s.escalations:
+                raise KeyError(f"unknown escalation {d.escalation_id}")
+            if (d.escalation_id, target.key) in s.deliveries:
+                return False
+            s.require_group(target.group_id)
+            s.require_persons(target.person_id)
+            if any(other.outbox_key == d.outbox_key for other in s.deliveries.values()):
+                raise ValueError(f"outbox key {d.outbox_key!r} is another delivery's")
+            s.deliveries[(d.escalation_id, target.key)] = replace(d, state=DeliveryState.QUEUED)
+            return True
+
+        return self._uow.write(f"escalations.add_delivery({d.outbox_key})", change)
+
+    def deliveries(self, escalation_id: EscalationId) -> list[EscalationDelivery]:
+        found = sorted(
+            (d for (e, _), d in self._s.deliveries.items() if e == escalation_id),
+            key=lambda d: (d.queued_at, d.target.key),
+        )
+        out: list[EscalationDelivery] = []
+        for d in found:
+            record = _by_key(self._s, d.outbox_key)
+            state = _DELIVERY_STATES[record.state] if record is not None else DeliveryState.QUEUED
+            out.append(replace(d, state=state))
+        return out
+
+    def by_outbox_key(self, key: str) -> Escalation | None:
+        for (escalation_id, _), d in self._s.deliveries.items():
+            if d.outbox_key == key:
+                return self._s.escalations.get(escalation_id)
+        return None
+
+    def recent(self, gemeente_id: GemeenteId, limit: int) -> list[Escalation]:
+        found = sorted(
+            (e for e in self._s.escalations.values() if e.gemeente_id == gemeente_id),
+            key=lambda e: (e.escalated_at, e.id),
+            reverse=True,
+        )
+        return found[: max(limit, 0)]
+
+
+def _source(s: FakeState, message: MessageRef) -> Escalation | None:
+    return next(
+        (
+            e
+            for e in s.escalations.values()
+            if e.source_message == message and e.forwarded_from is None
+        ),
+        None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+class FakeWarningRepository(_Repo, WarningRepository):
+    def add(self, warning: Warning) -> None:
+        w = warning
+
+        def change(s: FakeState) -> None:
+            if w.id in s.warnings:
+                raise ValueError(f"warning {w.id} exists already")
+            s.require_gemeente(w.gemeente_id)
+            s.require_group(w.group_id)
+            s.require_persons(w.person_id, w.by)
+            s.warnings[w.id] = w
+
+        self._uow.write(f"warnings.add({w.id})", change)
+
+    def of_person(self, gemeente_id: GemeenteId, person_id: PersonId) -> list[Warning]:
+        return sorted(
+            (
+                w
+                for w in self._s.warnings.values()
+                if w.gemeente_id == gemeente_id and w.person_id == person_id
+            ),
+            key=lambda w: (w.at, w.id),
+            reverse=True,
+        )
+
+    def revoke(self, warning_id: WarningId, at: datetime) -> None:
+        def change(s: FakeState) -> None:
+            warning = s.warnings.get(warning_id)
+            if warning is None:
+                raise KeyError(f"unknown warning {warning_id}")
+            if warning.revoked_at is None:
+                s.warnings[warning_id] = replace(warning, revoked_at=at)
+
+        self._uow.write(f"warnings.revoke({warning_id})", change)
+
+
+class FakeBlockRepository(_Repo, BlockRepository):
+    def in_force(self, gemeente_id: GemeenteId, person_id: PersonId) -> Block | None:
+        return next(
+            (
+                b
+                for b in self._s.blocks
+                if (b.gemeente_id, b.person_id) == (gemeente_id, person_id) and b.in_force
+            ),
+            None,
+        )
+
+    def add(self, block: Block) -> None:
+        def change(s: FakeState) -> None:
+            s.require_gemeente(block.gemeente_id)
+            s.require_persons(block.person_id, block.by, block.lifted_by)
+            if block.in_force and any(
+                (b.gemeente_id, b.person_id) == (block.gemeente_id, block.person_id) and b.in_force
+                for b in s.blocks
+            ):
+                raise ValueError(f"{block.person_id} is blocked in {block.gemeente_id} already")
+            s.blocks.append(block)
+
+        self._uow.write(f"blocks.add({block.gemeente_id}, {block.person_id})", change)
+
+    def lift(
+        self, gemeente_id: GemeenteId, person_id: PersonId, at: datetime, by: PersonId | None
+    ) -> bool:
+        def change(s: FakeState) -> bool:
+            s.require_persons(by)
+            for n, b in enumerate(s.blocks):
+                if (b.gemeente_id, b.person_id) == (gemeente_id, person_id) and b.in_force:
+                    s.blocks[n] = replace(b, lifted_at=at, lifted_by=by)
+                    return True
+            return False
+
+        return self._uow.write(f"blocks.lift({gemeente_id}, {person_id})", change)
+
+
+# ---------------------------------------------------------------------------------------------
+class FakeAuditLog(_Repo, AuditLog):
+    def add(self, entry: AuditEntry) -> None:
+        entry_id = self._uow.store.next_audit_id()
+
+        def change(s: FakeState) -> None:
+            s.require_gemeente(entry.gemeente_id)
+            s.require_group(entry.group_id)
+            s.require_persons(entry.actor, entry.subject)
+            s.audit.append(replace(entry, id=entry_id, detail=dict(entry.detail)))
+
+        self._uow.write(f"audit.add({entry.action})", change)
+
+    def recent(self, gemeente_id: GemeenteId, limit: int) -> list[AuditEntry]:
+        found = sorted(
+            (a for a in self._s.audit if a.gemeente_id == gemeente_id),
+            key=lambda a: (a.at, a.id or 0),
+            reverse=True,
+        )
+        return found[: max(limit, 0)]
+
+
+class FakeDialogues(_Repo, Dialogues):
+    def get(self, chat: ChatRef, person: PersonId) -> Dialogue | None:
+        return self._s.dialogues.get((chat, person))
+
+    def put(self, dialogue: Dialogue) -> None:
+        def change(s: FakeState) -> None:
+            s.require_persons(dialogue.person)
+            s.dialogues[(dialogue.chat, dialogue.person)] = dialogue
+
+        self._uow.write(f"dialogues.put({dialogue.person})", change)
+
+    def drop(self, chat: ChatRef, person: PersonId) -> None:
+        def change(s: FakeState) -> None:
+            s.dialogues.pop((chat, person), None)
+
+        self._uow.write(f"dialogues.drop({person})", change)
+
+
+class FakeNudges(_Repo, Nudges):
+    def first_today(self, person: PersonId, kind: str, day: date) -> bool:
+        def change(s: FakeState) -> bool:
+            s.require_persons(person)
+            if (person, kind, day) in s.nudges:
+                return False
+            s.nudges.add((person, kind, day))
+            return True
+
+        return self._uow.write(f"nudges.first_today({person}, {kind})", change)

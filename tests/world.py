@@ -86,7 +86,10 @@ class World:
         chat: ChatRef,
         language: str | None = None,
         reply_to: MessageRef | None = None,
+        reply_text: str | None = None,
+        reply_sender: PlatformIdentity | None = None,
         event_id: str | None = None,
+        has_photo: bool = False,
     ) -> InboundEvent:
         number = next(self._ids)
         common = {
@@ -99,8 +102,14 @@ class World:
         }
         parsed = parse_command_text(text)
         if parsed is None:
-            return MessageReceived(**common, text=text)  # type: ignore[arg-type]
-        return CommandReceived(**common, name=parsed.name, args=parsed.args)  # type: ignore[arg-type]
+            return MessageReceived(**common, text=text, has_photo=has_photo)  # type: ignore[arg-type]
+        return CommandReceived(
+            **common,  # type: ignore[arg-type]
+            name=parsed.name,
+            args=parsed.args,
+            reply_to_text=reply_text,
+            reply_to_sender=reply_sender,
+        )
 
     def says(self, handle: str, where: str | None, text: str, **kw: object) -> list[Action]:
         """``handle`` types ``text`` in group ``where`` (``None``: privately), on the group's
@@ -120,6 +129,38 @@ class World:
             callback_id="cb-1",
         )
         return self.deliver(event)
+
+    def post(self, handle: str, where: str, text: str) -> MessageRef:
+        """``handle`` posts ``text`` in group ``where``; the reference to reply to later."""
+        event = self.event(text, sender=self.identity(handle, self.group(where).chat.platform),
+                           chat=self.group(where).chat)  # fmt: skip
+        self.deliver(event)
+        assert isinstance(event, MessageReceived)
+        return event.message
+
+    def reply(self, handle: str, where: str, text: str, to: MessageRef, quoted: str = "",
+              author: str | None = None, **kw: object) -> list[Action]:  # fmt: skip
+        """``handle`` answers message ``to`` (whose text was ``quoted``) with ``text``."""
+        platform = self.group(where).chat.platform
+        return self.says(
+            handle, where, text, reply_to=to, reply_text=quoted,
+            reply_sender=self.identity(author, platform) if author else None, **kw,
+        )  # fmt: skip
+
+    def flush(self) -> dict[str, MessageRef]:
+        """Pretend every queued action was sent: what each outbox key became on the platform."""
+        sent: dict[str, MessageRef] = {}
+        later = self.clock.now() + timedelta(days=365)
+        while True:
+            with self.uow_factory() as uow:
+                items = uow.outbox.due(later, 10_000)  # at most one per chat at a time
+                for item in items:
+                    ref = MessageRef(item.action.chat, f"bot-{item.id}")
+                    uow.outbox.delivered(item.id, self.clock.now(), message=ref)
+                    sent[item.key] = ref
+                uow.commit()
+            if not items:
+                return sent
 
     def deliver(self, event: InboundEvent) -> list[Action]:
         self.bot.handle(event)

@@ -15,6 +15,19 @@ Schema (``examples/hof-van-twente.toml`` is a complete, commented example)::
     warning_expiry_days = 90
     retention_days = 180
     max_mede_beheerders = 3
+    called_112_window_minutes = 120  # optional; how long "112 was called" counts
+    group_warning_notice = true      # optional; tell the group briefly when someone is warned
+    chatter_nudge = false            # optional; nudge people privately about chatter
+    categories = ["inbraak", "verdachte-persoon", "verdacht-voertuig", "vandalisme",
+                  "overig"]          # optional; melding categories (slugs), these by default
+    flagged_words = ["..."]          # optional; added to the packaged list of cursing/slurs
+
+    [[escalation]]                   # optional; where /escalate <scope> sends a message
+    scope = "kern"                   # default | adjacent | kern | politie | regie (or a
+                                     # Dutch word /escalate accepts: buren, dorp, ...)
+    targets = ["kern"]               # regie | adjacent | kern | politie | gemeente; the
+                                     # regiegroep is always added: it sees every escalation
+    category = "inbraak"             # optional; the rule then applies to this category only
 
     [[kern]]                         # a village or town
     id = "goor"                      # slug, unique in the file
@@ -51,6 +64,11 @@ Schema (``examples/hof-van-twente.toml`` is a complete, commented example)::
     roles = ["hoofdcoordinator"]     # optional; hoofdcoordinator | contactpersoon |
                                      # politie | coordinator
 
+Escalation rules: without any ``[[escalation]]`` table the gemeente gets the default rules
+(:data:`~buurtbot.core.domain.escalation.DEFAULT_RULES`). With one or more, they replace the
+defaults entirely, so every scope needs a rule without a category (a category's rule adds
+to that, for that category); a scope and category have one rule at most.
+
 Ids the file gives become stored ids as follows: kern and buurt ids as written (they are
 unique per gemeente), group ids as ``<gemeente>:<group>`` and person ids as
 ``<gemeente>:<handle>`` (see :mod:`buurtbot.core.domain.networkspec`).
@@ -68,12 +86,14 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from buurtbot.core.domain.escalation import EscalationRule, Scope, TargetKind
+from buurtbot.core.domain.melding import DEFAULT_CATEGORIES
 from buurtbot.core.domain.model import (
     Buurt,
     Gemeente,
@@ -124,7 +144,7 @@ E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _TOML_POSITION = re.compile(r"^(?P<reason>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 _TOML_END = re.compile(r"^(?P<reason>.*?)\s*\(at end of document\)$")
 
-_TOP_KEYS = ("gemeente", "kern", "buurt", "group", "person")
+_TOP_KEYS = ("gemeente", "escalation", "kern", "buurt", "group", "person")
 _GEMEENTE_KEYS = (
     "id",
     "name",
@@ -134,7 +154,16 @@ _GEMEENTE_KEYS = (
     "warning_expiry_days",
     "retention_days",
     "max_mede_beheerders",
+    "called_112_window_minutes",
+    "group_warning_notice",
+    "chatter_nudge",
+    "categories",
+    "flagged_words",
 )
+_ESCALATION_KEYS = ("scope", "targets", "category")
+_NO_ID = re.compile(r"(?!)")  # escalation rules have no id: they are named by position
+#: Every word ``Scope.parse`` accepts, for the hint when a scope is not one of them.
+_SCOPE_WORDS = ("buren", "dorp", "regiegroep", "neighbours", "village", "police")
 _KERN_KEYS = ("id", "name")
 _BUURT_KEYS = ("id", "kern", "name", "postcodes", "streets", "adjacent")
 _GROUP_KEYS = (
@@ -339,6 +368,14 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
+def _scope(word: str) -> Scope | None:
+    """A scope by its name, or by a word ``/escalate`` accepts (``dorp``, ``buren``)."""
+    try:
+        return Scope(word.lower())
+    except ValueError:
+        return Scope.parse(word)
+
+
 def _at(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
@@ -425,6 +462,20 @@ class _Parser:
             return default
         if value <= 0:
             self.problem(_at(where, key), f"must be a positive number, got {value}")
+            return default
+        return value
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, bool):
+            hint = (
+                f" (write it without quotes: {value.strip().lower()})"
+                if isinstance(value, str) and value.strip().lower() in {"true", "false"}
+                else ""
+            )
+            self.problem(_at(where, key), f"expected true or false, got {_type_name(value)}{hint}")
             return default
         return value
 
@@ -542,6 +593,11 @@ class _Parser:
                 reason = f"unknown section{_suggest(key, _TOP_KEYS)}"
                 self.problem(key, reason)
         gemeente = self.gemeente(raw)
+        if gemeente is not None:
+            rules = self.escalation_rules(raw, gemeente.settings.categories)
+            if rules is not None:
+                settings = replace(gemeente.settings, escalation_rules=rules)
+                gemeente = replace(gemeente, settings=settings)
         kernen = self.kernen(raw)
         # Persons are read before the groups that name them; their problems are reported
         # last, in the order of the schema, whatever the order of sections in the file.
@@ -584,10 +640,120 @@ class _Parser:
             warning_expiry_days=self.positive(table, "warning_expiry_days", w, 90),
             retention_days=self.positive(table, "retention_days", w, 180),
             max_mede_beheerders=self.positive(table, "max_mede_beheerders", w, 3),
+            called_112_window_minutes=self.positive(table, "called_112_window_minutes", w, 120),
+            group_warning_notice=self.boolean(table, "group_warning_notice", w, True),
+            chatter_nudge=self.boolean(table, "chatter_nudge", w, False),
+            categories=self.categories(table, w),
+            extra_flagged_words=self.flagged_words(table, w),
         )
         if gid is None or name is None:
             return None
         return Gemeente(GemeenteId(gid), name, timezone, locale, settings)
+
+    def categories(self, table: Mapping[str, Any], where: str) -> tuple[str, ...]:
+        """The melding categories: slugs, at least one, each once; the seed's by default."""
+        if "categories" not in table:
+            return DEFAULT_CATEGORIES
+        if table["categories"] == []:
+            self.problem(
+                _at(where, "categories"),
+                "must list at least one category (leave it out for the default ones)",
+            )
+            return DEFAULT_CATEGORIES
+        out: list[str] = []
+        for i, value in self.strings(table, "categories", where):
+            at = f"{_at(where, 'categories')}[{i}]"
+            if not SLUG.match(value) or len(value) > MAX_ID_LENGTH:
+                self.problem(
+                    at,
+                    f'"{value}" is not a valid category: use lower-case letters, digits and '
+                    f"single dashes (at most {MAX_ID_LENGTH})",
+                )
+            elif value in out:
+                self.problem(at, f'category "{value}" is listed twice')
+            else:
+                out.append(value)
+        return tuple(out)
+
+    def flagged_words(self, table: Mapping[str, Any], where: str) -> tuple[str, ...]:
+        out: list[str] = []
+        seen: set[str] = set()
+        for i, word in self.strings(table, "flagged_words", where):
+            if word.casefold() in seen:
+                self.problem(f"{_at(where, 'flagged_words')}[{i}]", f'"{word}" is listed twice')
+                continue
+            seen.add(word.casefold())
+            out.append(word)
+        return tuple(out)
+
+    def escalation_rules(
+        self, raw: Mapping[str, Any], categories: tuple[str, ...]
+    ) -> tuple[EscalationRule, ...] | None:
+        """The ``[[escalation]]`` rules, or ``None`` when the file has none (the defaults
+        apply). The regiegroep is added to every rule's targets: it sees every escalation."""
+        if "escalation" not in raw:
+            return None
+        mark = len(self.problems)
+        entries = self.entries(raw, "escalation", "scope", _NO_ID)
+        if len(self.problems) > mark:
+            return None  # not an array of tables; nothing more to say
+        rules: list[EscalationRule] = []
+        first: dict[tuple[Scope, str | None], str] = {}
+        scopes_readable = True
+        for e in entries:
+            w = e.label
+            self.check_keys(e.table, w, _ESCALATION_KEYS, ("scope", "targets"))
+            scope: Scope | None = None
+            word = self.string(e.table, "scope", w)
+            if word is not None:
+                scope = _scope(word)
+                if scope is None:
+                    options = " | ".join(str(s) for s in Scope)
+                    self.problem(
+                        _at(w, "scope"),
+                        f'"{word}" is not a scope; use {options} '
+                        f"(or a word /escalate accepts: {', '.join(_SCOPE_WORDS)})",
+                    )
+            if scope is None:
+                scopes_readable = False
+            targets: set[TargetKind] = set()
+            for i, value in self.strings(e.table, "targets", w):
+                at = f"{_at(w, 'targets')}[{i}]"
+                try:
+                    target = TargetKind(value)
+                except ValueError:
+                    options = " | ".join(str(t) for t in TargetKind)
+                    self.problem(at, f'"{value}" is not a target; targets are {options}')
+                    continue
+                if target in targets:
+                    self.problem(at, f'target "{value}" is listed twice')
+                targets.add(target)
+            category = self.string(e.table, "category", w)
+            if category is not None and not self.reference(
+                category, _at(w, "category"), set(categories), "category"
+            ):
+                continue
+            if scope is None:
+                continue
+            key = (scope, category)
+            if key in first:
+                which = f' and category "{category}"' if category else " without a category"
+                self.problem(
+                    _at(w, "scope"),
+                    f'scope "{scope}"{which} already has a rule ({first[key]})',
+                )
+                continue
+            first[key] = w
+            rules.append(EscalationRule(scope, frozenset(targets | {TargetKind.REGIE}), category))
+        if scopes_readable:  # else a scope may look missing only because it was misspelt
+            for scope in Scope:
+                if (scope, None) not in first:
+                    self.problem(
+                        "escalation",
+                        f"no rule for scope '{scope}' without a category; every scope needs "
+                        "one when the file has [[escalation]] tables (they replace the defaults)",
+                    )
+        return tuple(rules)
 
     def kernen(self, raw: Mapping[str, Any]) -> dict[str, tuple[_Entry, str | None]]:
         entries = self.entries(raw, "kern", "id", SLUG)

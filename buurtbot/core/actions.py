@@ -35,10 +35,14 @@ class SendText(Action):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EditText(Action):
     """Replace the text of a message the bot sent earlier (found by its outbox key), e.g. to
-    show a new 112 status on an escalated copy. Only where the platform can edit."""
+    show a new 112 status on an escalated copy. Only where the platform can edit.
+
+    The relay fills in ``message`` from the outbox before performing it, once the original
+    has been delivered."""
 
     outbox_key: str
     text: RichText
+    message: MessageRef | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,6 +17,7 @@ class Command(enum.StrEnum):
     LANGUAGE = "language"
     WHOAMI = "whoami"
     CHATID = "chatid"
+    CANCEL = "cancel"
     MELDING = "melding"
     CALLED_112 = "112"
     ESCALATE = "escalate"
@@ -48,6 +49,7 @@ ALIASES: dict[Command, tuple[str, ...]] = {
     Command.LANGUAGE: ("language", "taal"),
     Command.WHOAMI: ("whoami", "wiebenik"),
     Command.CHATID: ("chatid",),
+    Command.CANCEL: ("cancel", "stop", "annuleer"),
     Command.MELDING: ("report", "melding"),
     Command.CALLED_112: ("112",),
     Command.ESCALATE: ("escalate", "escaleer"),

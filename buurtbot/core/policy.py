@@ -93,6 +93,7 @@ GRANTS: dict[Command, dict[Place, Who]] = {
     Command.LANGUAGE: dict.fromkeys(EVERYWHERE, Who.ANYONE),
     Command.WHOAMI: dict.fromkeys(EVERYWHERE, Who.ANYONE),
     Command.CHATID: dict.fromkeys(EVERYWHERE, Who.ANYONE),
+    Command.CANCEL: dict.fromkeys(EVERYWHERE, Who.ANYONE),
     Command.SIGNUP: {P.PRIVATE: Who.ANYONE},
     Command.MYDATA: {P.PRIVATE: Who.KNOWN},
     Command.FORGETME: {P.PRIVATE: Who.KNOWN},

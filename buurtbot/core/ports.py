@@ -273,6 +273,15 @@ class Outbox(abc.ABC):
         """Release the claim and make the item due again at ``at``."""
 
     @abc.abstractmethod
+    def release(self, item_id: int, at: datetime) -> None:
+        """Release the claim without counting a failed try; the item is due again at ``at``.
+
+        For an item the worker did not try (its chat must wait for a rate limit or the
+        platform's retry-after, no adapter runs for its platform): waiting is not failing,
+        so it never brings the item closer to being given up.
+        """
+
+    @abc.abstractmethod
     def dead(self, item_id: int, error: str) -> None:
         """Give up on the item; it stays for inspection."""
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect
 from buurtbot.adapters.sql import current_revision, downgrade, head_revision, upgrade
 from buurtbot.adapters.sql.orm import Base
 
-TABLES = {
+TABLES_0001 = {
     "gemeente",
     "kern",
     "buurt",
@@ -21,6 +21,16 @@ TABLES = {
     "processed_event",
     "pending_choice",
     "outbox",
+}
+TABLES = TABLES_0001 | {
+    "melding",
+    "escalation",
+    "escalation_delivery",
+    "warning",
+    "block",
+    "audit",
+    "dialogue",
+    "nudge",
 }
 
 
@@ -41,7 +51,7 @@ def test_the_orm_covers_the_expected_tables() -> None:
 def test_upgrade_gives_exactly_the_orm_schema(engine: Engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0002"
     assert _tables(engine) == TABLES
     assert _differences(engine) == []
 
@@ -60,12 +70,38 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert _tables(engine) == set()
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     assert _differences(engine) == []
+
+
+def test_downgrade_to_the_initial_schema_keeps_the_data_and_upgrade_again(
+    engine: Engine,
+) -> None:
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO gemeente (id, name, timezone, default_locale, warning_threshold, "
+            "warning_expiry_days, retention_days, max_mede_beheerders, active, revision, policy) "
+            "VALUES ('g', 'G', 'Europe/Amsterdam', 'nl', 3, 90, 180, 3, true, 1, '{}')"
+        )
+        conn.exec_driver_sql("INSERT INTO kern VALUES ('g', 'goor', 'Goor', 0, true)")
+    downgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    assert _tables(engine) == TABLES_0001
+    columns = {c["name"] for c in inspect(engine).get_columns("gemeente")}
+    assert "policy" not in columns
+    assert "message_id" not in {c["name"] for c in inspect(engine).get_columns("outbox")}
+    upgrade(engine)  # the gemeente kept through the round trip gets the default policy
+    assert _differences(engine) == []
+    with engine.connect() as conn:
+        policy = conn.exec_driver_sql("SELECT policy FROM gemeente").scalar_one()
+        # Dropping the column did not take the gemeente's children with it (SQLite).
+        assert conn.exec_driver_sql("SELECT count(*) FROM kern").scalar_one() == 1
+    assert policy in ({}, "{}")
 
 
 def test_upgrade_from_a_url(database_url: str, engine: Engine) -> None:
     upgrade(database_url)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     upgrade(database_url)  # already at head: nothing to do, no error
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"

@@ -24,6 +24,7 @@ from buurtbot.core.actions import (
     CopyMessage,
     CreateInvite,
     DeclineJoin,
+    EditText,
     RemoveMember,
     SendText,
 )
@@ -50,6 +51,12 @@ EXAMPLES: dict[type[Action], list[Action]] = {
         ),
         SendText(chat=GROUP, text=RichText((Span("x", bold=True, italic=True, code=True),))),
         SendText(chat=GROUP, text=RichText()),
+    ],
+    EditText: [
+        EditText(
+            chat=GROUP, outbox_key="esc:e1:group:g:regie", text=RichText.of(bold("112"), " ✓")
+        ),
+        EditText(chat=PRIVATE, outbox_key="k", text=RichText()),
     ],
     CopyMessage: [CopyMessage(chat=GROUP, source=MessageRef(ChatRef(Platform.SIGNAL, "g"), "9"))],
     AnswerButton: [

@@ -12,7 +12,16 @@ from buurtbot.config.network_file import (
     load_network_file,
     load_network_files,
 )
-from buurtbot.core.domain.model import GemeenteRole, GroupKind, GroupRole, Locale, RoleSource
+from buurtbot.core.domain.escalation import DEFAULT_RULES, EscalationRule, Scope, TargetKind
+from buurtbot.core.domain.melding import DEFAULT_CATEGORIES
+from buurtbot.core.domain.model import (
+    GemeenteRole,
+    GemeenteSettings,
+    GroupKind,
+    GroupRole,
+    Locale,
+    RoleSource,
+)
 from buurtbot.core.ids import BuurtId, ChatRef, GroupId, PersonId, Platform, PlatformIdentity
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hof-van-twente.toml"
@@ -125,6 +134,12 @@ def test_the_example_loads_cleanly() -> None:
     assert net.route("7472 AB", "kerkstraat") == net.buurt(BuurtId("goor-oost"))
     assert net.route("7472AB", "Molenstraat") == net.buurt(BuurtId("goor-zuid"))
     assert net.route("7472AB") is None
+
+
+def test_the_example_restates_the_default_settings_and_escalation_rules() -> None:
+    settings = load_network_file(EXAMPLE).network.gemeente.settings
+    assert settings == GemeenteSettings()
+    assert set(settings.escalation_rules) == set(DEFAULT_RULES)
 
 
 def test_the_example_puts_beheerders_in_the_coordinatorengroep_and_regie_in_regie() -> None:
@@ -610,4 +625,199 @@ def test_problems_of_all_files_are_collected(tmp_path: Path) -> None:
         (str(bad1), "line 1, column 10"),
         (str(bad2), "gemeente.id"),
         (str(tmp_path / "gone.toml"), ""),
+    ]
+
+
+# -- gemeente policy and escalation rules ----------------------------------------------------
+def settings_of(tmp_path: Path, text: str) -> GemeenteSettings:
+    return load_network_file(write(tmp_path, text)).network.gemeente.settings
+
+
+def with_gemeente(*lines: str) -> str:
+    return BASE.replace('id = "g"', "\n".join(['id = "g"', *lines]), 1)
+
+
+def rule(scope: str, targets: str, category: str | None = None) -> str:
+    extra = f'category = "{category}"\n' if category else ""
+    return f'\n[[escalation]]\nscope = "{scope}"\ntargets = {targets}\n{extra}'
+
+
+#: One rule per scope, without categories (Dutch words where /escalate accepts them).
+EVERY_SCOPE = (
+    rule("default", '["adjacent"]')
+    + rule("buren", '["adjacent"]')
+    + rule("dorp", '["kern", "adjacent"]')
+    + rule("politie", '["politie"]')
+    + rule("regie", "[]")
+)
+
+
+def test_without_policy_settings_the_defaults_apply(tmp_path: Path) -> None:
+    settings = settings_of(tmp_path, BASE)
+    assert settings == GemeenteSettings()
+    assert settings.categories == DEFAULT_CATEGORIES
+    assert settings.escalation_rules == DEFAULT_RULES
+
+
+def test_policy_settings_are_read(tmp_path: Path) -> None:
+    text = with_gemeente(
+        "called_112_window_minutes = 45",
+        "group_warning_notice = false",
+        "chatter_nudge = true",
+        'categories = ["inbraak", "fietsendiefstal"]',
+        'flagged_words = ["sukkel", " Mafkees "]',
+    )
+    settings = settings_of(tmp_path, text)
+    assert settings.called_112_window_minutes == 45
+    assert settings.group_warning_notice is False
+    assert settings.chatter_nudge is True
+    assert settings.categories == ("inbraak", "fietsendiefstal")
+    assert settings.extra_flagged_words == ("sukkel", "Mafkees")
+    assert settings.escalation_rules == DEFAULT_RULES
+
+
+def test_escalation_rules_replace_the_defaults_and_always_reach_the_regiegroep(
+    tmp_path: Path,
+) -> None:
+    text = BASE + EVERY_SCOPE + rule("default", '["gemeente"]', category="inbraak")
+    rules = settings_of(tmp_path, text).escalation_rules
+    regie, adjacent, kern = TargetKind.REGIE, TargetKind.ADJACENT, TargetKind.KERN
+    assert rules == (
+        EscalationRule(Scope.DEFAULT, frozenset({regie, adjacent})),
+        EscalationRule(Scope.ADJACENT, frozenset({regie, adjacent})),
+        EscalationRule(Scope.KERN, frozenset({regie, kern, adjacent})),
+        EscalationRule(Scope.POLITIE, frozenset({regie, TargetKind.POLITIE})),
+        EscalationRule(Scope.REGIE, frozenset({regie})),
+        EscalationRule(Scope.DEFAULT, frozenset({regie, TargetKind.GEMEENTE}), "inbraak"),
+    )
+
+
+def test_a_rule_may_name_a_category_of_the_gemeentes_own(tmp_path: Path) -> None:
+    text = (
+        with_gemeente('categories = ["fietsendiefstal", "overig"]')
+        + EVERY_SCOPE
+        + rule("kern", '["kern"]', category="fietsendiefstal")
+    )
+    rules = settings_of(tmp_path, text).escalation_rules
+    assert rules[-1] == EscalationRule(
+        Scope.KERN, frozenset({TargetKind.REGIE, TargetKind.KERN}), "fietsendiefstal"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "reason"),
+    [
+        ("called_112_window_minutes = 0", "called_112_window_minutes", "must be a positive"),
+        ("called_112_window_minutes = -5", "called_112_window_minutes", "must be a positive"),
+        ('called_112_window_minutes = "2h"', "called_112_window_minutes", "expected an integer"),
+        ('group_warning_notice = "yes"', "group_warning_notice", "expected true or false"),
+        (
+            'chatter_nudge = "true"',
+            "chatter_nudge",
+            "expected true or false, got a string (write it without quotes: true)",
+        ),
+        ("chatter_nudge = 1", "chatter_nudge", "expected true or false, got an integer"),
+        ("categories = []", "categories", "must list at least one category"),
+        ('categories = "inbraak"', "categories", "expected an array of strings"),
+        ('categories = ["inbraak", 3]', "categories[1]", "expected a string"),
+        ('categories = ["Inbraak"]', "categories[0]", '"Inbraak" is not a valid category'),
+        ('categories = ["inbraak", "inbraak"]', "categories[1]", '"inbraak" is listed twice'),
+        ('flagged_words = "sukkel"', "flagged_words", "expected an array of strings"),
+        ('flagged_words = ["sukkel", ""]', "flagged_words[1]", "must not be empty"),
+        ('flagged_words = ["sukkel", "SUKKEL"]', "flagged_words[1]", "listed twice"),
+        ("flaged_words = []", "flaged_words", 'unknown field (did you mean "flagged_words"?)'),
+    ],
+)
+def test_a_wrong_policy_setting(tmp_path: Path, line: str, field: str, reason: str) -> None:
+    assert_problem(tmp_path, with_gemeente(line), f"gemeente.{field}", reason)
+
+
+def test_escalation_rules_must_cover_every_scope(tmp_path: Path) -> None:
+    text = BASE + rule("default", '["adjacent"]') + rule("kern", '["kern"]', category="inbraak")
+    found = problems(tmp_path, text)
+    assert [(p.field, p.reason.split(";")[0]) for p in found] == [
+        ("escalation", "no rule for scope 'adjacent' without a category"),
+        ("escalation", "no rule for scope 'kern' without a category"),
+        ("escalation", "no rule for scope 'politie' without a category"),
+        ("escalation", "no rule for scope 'regie' without a category"),
+    ]
+    assert "replace the defaults" in found[0].reason
+
+
+def test_an_empty_escalation_array_covers_no_scope(tmp_path: Path) -> None:
+    found = problems(tmp_path, "escalation = []\n" + BASE)
+    assert [p.reason.split(";")[0] for p in found] == [
+        f"no rule for scope '{scope}' without a category" for scope in Scope
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "reason"),
+    [
+        (
+            rule("everywhere", '["kern"]'),
+            "escalation[5].scope",
+            '"everywhere" is not a scope; use default | adjacent | kern | politie | regie',
+        ),
+        (
+            rule("kern", '["kern", "buurt"]', category="inbraak"),
+            "escalation[5].targets[1]",
+            '"buurt" is not a target; targets are regie | adjacent | kern | politie | gemeente',
+        ),
+        (
+            rule("kern", '["kern", "kern"]', category="inbraak"),
+            "escalation[5].targets[1]",
+            'target "kern" is listed twice',
+        ),
+        (
+            rule("kern", '"kern"', category="inbraak"),
+            "escalation[5].targets",
+            "expected an array of strings, got a string",
+        ),
+        (
+            rule("kern", '["kern"]', category="inbrak"),
+            "escalation[5].category",
+            'unknown category "inbrak" (did you mean "inbraak"?)',
+        ),
+        (
+            rule("dorp", '["gemeente"]'),
+            "escalation[5].scope",
+            'scope "kern" without a category already has a rule (escalation[2])',
+        ),
+        (
+            rule("kern", '["kern"]', "inbraak") + rule("kern", '["gemeente"]', "inbraak"),
+            "escalation[6].scope",
+            'scope "kern" and category "inbraak" already has a rule (escalation[5])',
+        ),
+        (
+            '\n[[escalation]]\nscope = "kern"\ncategory = "inbraak"\n',
+            "escalation[5].targets",
+            "missing (required)",
+        ),
+        (
+            rule("kern", '["kern"]', "inbraak") + "when = 3\n",
+            "escalation[5].when",
+            "unknown field",
+        ),
+    ],
+)
+def test_a_wrong_escalation_rule(tmp_path: Path, extra: str, field: str, reason: str) -> None:
+    assert_problem(tmp_path, BASE + EVERY_SCOPE + extra, field, reason)
+
+
+def test_escalation_as_a_single_table_is_one_problem(tmp_path: Path) -> None:
+    text = BASE + '\n[escalation]\nscope = "kern"\ntargets = ["kern"]\n'
+    assert_problem(tmp_path, text, "escalation", "expected an array of tables ([[escalation]])")
+
+
+def test_policy_and_escalation_problems_are_collected_with_the_others(tmp_path: Path) -> None:
+    text = (
+        with_gemeente("chatter_nudge = 3").replace('telegram = "11"', 'telegram = "x"')
+        + EVERY_SCOPE
+        + rule("kern", '["kern"]', category="brand")
+    )
+    assert [p.field for p in problems(tmp_path, text)] == [
+        "gemeente.chatter_nudge",
+        "escalation[5].category",
+        'person "anna".telegram',
     ]

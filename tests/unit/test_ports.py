@@ -34,13 +34,63 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
         (ports.MembershipRepository, {"of_group", "of_person", "replace_group"}),
         (ports.ProcessedEvents, {"claim"}),
         (ports.PendingChoices, {"put", "take"}),
-        (ports.Outbox, {"add", "due", "delivered", "retry", "dead"}),
+        (
+            ports.Outbox,
+            {
+                "add",
+                "due",
+                "delivered",
+                "sent_message",
+                "key_of_message",
+                "state",
+                "retry",
+                "release",
+                "dead",
+            },
+        ),
+        (ports.MeldingRepository, {"save", "get", "by_message", "latest_in_group"}),
+        (
+            ports.EscalationRepository,
+            {
+                "add",
+                "get",
+                "by_source",
+                "for_melding",
+                "add_delivery",
+                "deliveries",
+                "by_outbox_key",
+                "recent",
+            },
+        ),
+        (ports.WarningRepository, {"add", "of_person", "revoke"}),
+        (ports.BlockRepository, {"in_force", "add", "lift"}),
+        (ports.AuditLog, {"add", "recent"}),
+        (ports.Dialogues, {"get", "put", "drop"}),
+        (ports.Nudges, {"first_today"}),
         (ports.UnitOfWork, {"commit", "rollback"}),
         (ports.Clock, {"now"}),
     ],
 )
 def test_storage_port_abstract_methods_are_pinned(port: type, methods: set[str]) -> None:
     assert port.__abstractmethods__ == frozenset(methods)
+
+
+def test_a_unit_of_work_names_every_repository() -> None:
+    assert set(ports.UnitOfWork.__annotations__) == {
+        "networks",
+        "persons",
+        "memberships",
+        "events",
+        "choices",
+        "outbox",
+        "meldingen",
+        "escalations",
+        "warnings",
+        "blocks",
+        "audit",
+        "dialogues",
+        "nudges",
+    }
 
 
 def test_capabilities_default_to_the_careful_choice() -> None:

@@ -27,11 +27,18 @@ from buurtbot.core.actions import (
     CreateInvite,
     DeclineJoin,
     DeliveryResult,
+    EditText,
     RemoveMember,
     SendText,
 )
 from buurtbot.core.commands import parse_command_text
-from buurtbot.core.events import CommandReceived, MessageReceived, Sender
+from buurtbot.core.events import (
+    CommandReceived,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    Sender,
+)
 from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
 from buurtbot.core.ports import Capabilities, ChatPort, EventSink
 
@@ -100,6 +107,7 @@ class ConsoleAdapter(ChatPort):
         self._chat: ChatRef | None = None
         self._chat_label = ""
         self._task: asyncio.Task[None] | None = None
+        self._sink: EventSink | None = None
         self.finished = asyncio.Event()
 
     # -- ChatPort ---------------------------------------------------------------------------
@@ -107,6 +115,7 @@ class ConsoleAdapter(ChatPort):
         return None
 
     async def start(self, sink: EventSink) -> None:
+        self._sink = sink
         self._task = asyncio.create_task(self._read_loop(sink), name="console-input")
 
     async def stop(self) -> None:
@@ -137,6 +146,10 @@ class ConsoleAdapter(ChatPort):
             return DeliveryResult(invite_link=link)
         if isinstance(action, AnswerButton):
             return DeliveryResult()
+        if isinstance(action, EditText):
+            target = action.message.message_id if action.message else "?"
+            self._print(f"[{label}] bot edits #{target}: {render(action.text)}")
+            return DeliveryResult(message=action.message)
         if isinstance(action, ApproveJoin | DeclineJoin | AddMember | RemoveMember):
             who = await self.directory.person_name(action.user) or str(action.user)
             verb = {
@@ -183,6 +196,8 @@ class ConsoleAdapter(ChatPort):
         assert self._person is not None
         assert self._chat is not None
         identity = PlatformIdentity(Platform.CONSOLE, self._person.id)
+        if line.reply_to_latest:
+            line = ChatLine(line.text, self._latest_from_others(self._chat, identity))
         number = self._remember(self._chat, identity, line.text)
         reply = f" (↩ #{line.reply_to})" if line.reply_to is not None else ""
         if not self.interactive:
@@ -213,6 +228,39 @@ class ConsoleAdapter(ChatPort):
         else:
             await sink(MessageReceived(**common, text=line.text))  # type: ignore[arg-type]
 
+    async def _platform_event(self, line: MetaLine) -> None:
+        """What happens on a platform without typing: joining, leaving, posting a photo."""
+        if self._person is None or self._chat is None or self._sink is None:
+            self._print("(choose who you are first: /as <person> [<group>]; /people, /groups)")
+            return
+        if line.meta is not Meta.PHOTO and self._chat.private:
+            self._print("(join and leave happen in a group: /as <person> <group> first)")
+            return
+        identity = PlatformIdentity(Platform.CONSOLE, self._person.id)
+        number = next(self._numbers)
+        common = {
+            "event_id": f"console:{self._session}:{number}",
+            "chat": self._chat,
+            "sender": Sender(identity=identity, display_name=self._person.name),
+            "at": datetime.now(UTC),
+        }
+        if line.meta is Meta.JOIN:
+            self._print(f"(#{number} {self._person.name} joins {self._chat_label})")
+            await self._sink(MemberJoined(**common))  # type: ignore[arg-type]
+        elif line.meta is Meta.LEAVE:
+            self._print(f"(#{number} {self._person.name} leaves {self._chat_label})")
+            await self._sink(MemberLeft(**common))  # type: ignore[arg-type]
+        else:
+            caption = " ".join(line.args)
+            self._posted[number] = _Posted(self._chat, identity, caption)
+            self._print(f"#{number} [{self._chat_label}] {self._person.name}: [photo] {caption}")
+            message = MessageRef(self._chat, str(number))
+            await self._sink(
+                MessageReceived(**common, message=message, text=caption, has_photo=True)  # type: ignore[arg-type]
+            )
+        if self._settle is not None:
+            await self._settle()
+
     async def _meta(self, line: MetaLine) -> bool:
         if line.meta in (Meta.QUIT, Meta.EXIT):
             return False
@@ -227,6 +275,8 @@ class ConsoleAdapter(ChatPort):
             )
         elif line.meta is Meta.AS:
             await self._switch(line.args)
+        elif line.meta in (Meta.JOIN, Meta.LEAVE, Meta.PHOTO):
+            await self._platform_event(line)
         else:
             self._print(CONSOLE_HELP)
         return True
@@ -272,6 +322,13 @@ class ConsoleAdapter(ChatPort):
                 return f"{group.name} · {chat.platform}"
         return f"{chat.platform} chat {chat.chat_id}"
 
+    def _latest_from_others(self, chat: ChatRef, me: PlatformIdentity) -> int | None:
+        for number in sorted(self._posted, reverse=True):
+            posted = self._posted[number]
+            if posted.chat == chat and posted.author != me:
+                return number
+        return None
+
     def _remember(self, chat: ChatRef, author: PlatformIdentity | None, text: str) -> int:
         number = next(self._numbers)
         self._posted[number] = _Posted(chat, author, text)
@@ -293,4 +350,7 @@ Console commands (everything else is sent to the bot as the current person):
   /as <person>           talk to the bot privately as <person>
   /people, /groups       who and which groups the network has
   >N <text>              reply to message #N (e.g. >3 /escalate)
+  >^ <text>              reply to the newest message here from someone else
+  /join, /leave          join or leave the current group (as on the platform)
+  /photo [caption]       post a photo (only its caption is shown)
   /quit                  stop"""

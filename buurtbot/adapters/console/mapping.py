@@ -14,6 +14,9 @@ class Meta(enum.StrEnum):
     """Console-only commands: they steer the REPL and never reach the bot."""
 
     AS = "as"
+    JOIN = "join"
+    LEAVE = "leave"
+    PHOTO = "photo"
     GROUPS = "groups"
     PEOPLE = "people"
     QUIT = "quit"
@@ -29,13 +32,16 @@ class MetaLine:
 
 @dataclass(frozen=True, slots=True)
 class ChatLine:
-    """What the current person types; ``reply_to`` is the console number of a message."""
+    """What the current person types. ``reply_to`` is the console number of the message it
+    answers; ``reply_to_latest`` answers the newest message in the chat from someone else."""
 
     text: str
     reply_to: int | None = None
+    reply_to_latest: bool = False
 
 
 _REPLY = re.compile(r"^>\s*#?(\d{1,9})\s+(.*)$", re.DOTALL)
+_REPLY_LATEST = re.compile(r"^>\s*\^\s+(.*)$", re.DOTALL)
 
 
 def parse_line(line: str) -> MetaLine | ChatLine | None:
@@ -52,6 +58,9 @@ def parse_line(line: str) -> MetaLine | ChatLine | None:
     match = _REPLY.match(text.strip())
     if match:
         return ChatLine(match.group(2), int(match.group(1)))
+    latest = _REPLY_LATEST.match(text.strip())
+    if latest:
+        return ChatLine(latest.group(1), reply_to_latest=True)
     return ChatLine(text.strip())
 
 

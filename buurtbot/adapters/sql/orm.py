@@ -8,7 +8,7 @@ members and history of a buurt survive a network file that drops it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -97,6 +99,9 @@ class GemeenteRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped by every save of the network, so cached snapshots can be checked cheaply.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The settings that are read whole and never queried (112 window, notices, categories,
+    # escalation rules, flagged words), as one JSON object; a missing key means the default.
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=sql_text("'{}'"))
 
 
 class KernRow(Base):
@@ -241,12 +246,14 @@ class PendingChoiceRow(Base):
 
 class OutboxRow(Base):
     """One action to perform. ``key`` makes queuing idempotent; ``claimed_until`` is a
-    worker's lease; ``state`` is pending until delivered or given up on (dead)."""
+    worker's lease; ``state`` is pending until delivered or given up on (dead).
+    ``message_id`` is the platform's id of the message the item became, in the row's chat."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index(None, "state", "due_at"),
         Index(None, "platform", "chat_id", "private", "id"),
+        Index(None, "platform", "chat_id", "private", "message_id"),
         CheckConstraint(f"state IN {OUTBOX_STATES!r}", name="state"),
     )
 
@@ -266,3 +273,238 @@ class OutboxRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(REF))
+
+
+# -- meldingen, escalations, moderation, audit, dialogues ----------------------------------
+# Person references follow what a later erasure ("forget me") must do when it deletes a
+# person row: what the person *did* (reported, escalated, warned, lifted, acted in the audit
+# log) keeps its record and loses the name (``ON DELETE SET NULL``); what is *about* the
+# person or only theirs (warnings and blocks of them, their dialogues and nudges, a private
+# escalation copy sent to them) goes with them (``ON DELETE CASCADE``).
+class MeldingRow(Base):
+    """A melding. The descriptions are JSON objects (read whole, never queried); the message
+    it lives in is four columns, unique, so :meth:`by_message` is one index lookup."""
+
+    __tablename__ = "melding"
+    __table_args__ = (
+        Index(
+            "ix_melding_message",
+            "message_platform",
+            "message_chat_id",
+            "message_private",
+            "message_id",
+            unique=True,
+        ),
+        Index(None, "group_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime]
+    reporter_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str | None] = mapped_column(String(ID))
+    place: Mapped[str | None] = mapped_column(Text)
+    time_seen: Mapped[str | None] = mapped_column(Text)
+    person_description: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    vehicle_description: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message_platform: Mapped[str | None] = mapped_column(String(32))
+    message_chat_id: Mapped[str | None] = mapped_column(String(REF))
+    message_private: Mapped[bool | None] = mapped_column(Boolean)
+    message_id: Mapped[str | None] = mapped_column(String(REF))
+    called_112_by: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    called_112_by_name: Mapped[str | None] = mapped_column(String(NAME))
+    called_112_at: Mapped[datetime | None]
+    structured: Mapped[bool] = mapped_column(Boolean)
+
+
+class EscalationRow(Base):
+    """An escalated message. The source message is unique among escalations from their own
+    buurtgroep (a partial index: forwards down from the regiegroep may share a source)."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        Index(
+            "ix_escalation_source",
+            "source_platform",
+            "source_chat_id",
+            "source_message_id",
+            unique=True,
+            sqlite_where=sql_text("forwarded_from IS NULL"),
+            postgresql_where=sql_text("forwarded_from IS NULL"),
+        ),
+        Index(None, "gemeente_id", "escalated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE")
+    )
+    source_group: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="CASCADE"), index=True
+    )
+    source_platform: Mapped[str] = mapped_column(String(32))
+    source_chat_id: Mapped[str] = mapped_column(String(REF))
+    source_private: Mapped[bool] = mapped_column(Boolean)
+    source_message_id: Mapped[str] = mapped_column(String(REF))
+    text: Mapped[str] = mapped_column(Text)
+    escalated_by: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    escalated_at: Mapped[datetime]
+    scope: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(ID))
+    melding_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("melding.id", ondelete="SET NULL"), index=True
+    )
+    forwarded_from: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("escalation.id", ondelete="SET NULL"), index=True
+    )
+
+
+class EscalationDeliveryRow(Base):
+    """An escalation on its way to one target. Its state is not stored: it is read from the
+    outbox row with the same key, so there is one truth about what was delivered."""
+
+    __tablename__ = "escalation_delivery"
+
+    escalation_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("escalation.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(32))
+    group_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(REF))
+    private: Mapped[bool] = mapped_column(Boolean)
+    outbox_key: Mapped[str] = mapped_column(String(REF), unique=True)
+    queued_at: Mapped[datetime]
+
+
+class WarningRow(Base):
+    __tablename__ = "warning"
+    __table_args__ = (Index(None, "gemeente_id", "person_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class BlockRow(Base):
+    """A block, kept after it is lifted (the history). A partial unique index allows one
+    block in force (not lifted) per person and gemeente; both databases support it."""
+
+    __tablename__ = "block"
+    __table_args__ = (
+        Index(
+            "ix_block_in_force",
+            "gemeente_id",
+            "person_id",
+            unique=True,
+            sqlite_where=sql_text("lifted_at IS NULL"),
+            postgresql_where=sql_text("lifted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+
+
+class AuditRow(Base):
+    __tablename__ = "audit"
+    __table_args__ = (Index(None, "gemeente_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    subject_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    group_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DialogueRow(Base):
+    """A guided flow in progress: one per person and chat."""
+
+    __tablename__ = "dialogue"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    private: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class NudgeRow(Base):
+    """A reminder a person had on a day; the primary key makes it once per kind and day."""
+
+    __tablename__ = "nudge"
+
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

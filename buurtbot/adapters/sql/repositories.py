@@ -10,9 +10,11 @@ error would not. The rules match the in-memory fakes in ``tests/fakes.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select, true, tuple_, update
@@ -20,20 +22,47 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from buurtbot.adapters.sql.orm import (
+    AuditRow,
+    BlockRow,
     BuurtRow,
+    DialogueRow,
+    EscalationDeliveryRow,
+    EscalationRow,
     GemeenteRoleRow,
     GemeenteRow,
     GroupRow,
     KernRow,
+    MeldingRow,
     MembershipRow,
+    NudgeRow,
     OutboxRow,
     PendingChoiceRow,
     PersonIdentityRow,
     PersonRow,
     ProcessedEventRow,
+    WarningRow,
 )
 from buurtbot.adapters.sql.serialization import action_from_json, action_kind, action_to_json
 from buurtbot.core.actions import Action
+from buurtbot.core.domain.audit import AuditAction, AuditEntry
+from buurtbot.core.domain.dialogue import Dialogue
+from buurtbot.core.domain.escalation import (
+    DeliveryState,
+    Escalation,
+    EscalationDelivery,
+    EscalationId,
+    EscalationRule,
+    Scope,
+    Target,
+    TargetKind,
+)
+from buurtbot.core.domain.melding import (
+    Called112,
+    Melding,
+    MeldingId,
+    PersonDescription,
+    VehicleDescription,
+)
 from buurtbot.core.domain.model import (
     Buurt,
     Gemeente,
@@ -48,6 +77,7 @@ from buurtbot.core.domain.model import (
     Person,
     RoleSource,
 )
+from buurtbot.core.domain.moderation import Block, Warning, WarningId, WarningReason
 from buurtbot.core.domain.network import Network
 from buurtbot.core.domain.postcode import PostcodeRange
 from buurtbot.core.ids import (
@@ -56,19 +86,27 @@ from buurtbot.core.ids import (
     GemeenteId,
     GroupId,
     KernId,
+    MessageRef,
     PersonId,
     Platform,
     PlatformIdentity,
 )
 from buurtbot.core.ports import (
+    AuditLog,
+    BlockRepository,
+    Dialogues,
+    EscalationRepository,
+    MeldingRepository,
     MembershipRepository,
     NetworkRepository,
+    Nudges,
     Outbox,
     OutboxItem,
     PendingChoice,
     PendingChoices,
     PersonRepository,
     ProcessedEvents,
+    WarningRepository,
 )
 
 #: Where an archived group's chat goes when another group takes the chat over (its real
@@ -216,6 +254,7 @@ class SqlNetworkRepository(NetworkRepository):
         gemeente.warning_expiry_days = g.settings.warning_expiry_days
         gemeente.retention_days = g.settings.retention_days
         gemeente.max_mede_beheerders = g.settings.max_mede_beheerders
+        gemeente.policy = policy_to_json(g.settings)
         gemeente.active = True
         gemeente.revision = (gemeente.revision or 0) + 1
         # Flush level by level: parents exist before the children that refer to them.
@@ -337,13 +376,64 @@ def _gemeente_from(row: GemeenteRow) -> Gemeente:
         name=row.name,
         timezone=row.timezone,
         default_locale=Locale(row.default_locale),
-        settings=GemeenteSettings(
-            warning_threshold=row.warning_threshold,
-            warning_expiry_days=row.warning_expiry_days,
-            retention_days=row.retention_days,
-            max_mede_beheerders=row.max_mede_beheerders,
+        settings=policy_from_json(
+            row.policy,
+            GemeenteSettings(
+                warning_threshold=row.warning_threshold,
+                warning_expiry_days=row.warning_expiry_days,
+                retention_days=row.retention_days,
+                max_mede_beheerders=row.max_mede_beheerders,
+            ),
         ),
     )
+
+
+def policy_to_json(settings: GemeenteSettings) -> dict[str, Any]:
+    """The settings kept in ``gemeente.policy``: read whole with the network, never queried.
+
+    Rules keep their order; a rule's targets are a sorted list (they are a set).
+    """
+    return {
+        "called_112_window_minutes": settings.called_112_window_minutes,
+        "group_warning_notice": settings.group_warning_notice,
+        "chatter_nudge": settings.chatter_nudge,
+        "categories": list(settings.categories),
+        "escalation_rules": [
+            {
+                "scope": rule.scope.value,
+                "targets": sorted(t.value for t in rule.targets),
+                "category": rule.category,
+            }
+            for rule in settings.escalation_rules
+        ],
+        "extra_flagged_words": list(settings.extra_flagged_words),
+    }
+
+
+def policy_from_json(data: Mapping[str, Any] | None, base: GemeenteSettings) -> GemeenteSettings:
+    """``base`` with the settings stored in ``data``; a missing key keeps ``base``'s value
+    (a gemeente stored before the policy existed gets the defaults)."""
+    data = data or {}
+    changes: dict[str, Any] = {}
+    if "called_112_window_minutes" in data:
+        changes["called_112_window_minutes"] = int(data["called_112_window_minutes"])
+    for flag in ("group_warning_notice", "chatter_nudge"):
+        if flag in data:
+            changes[flag] = bool(data[flag])
+    if "categories" in data:
+        changes["categories"] = tuple(str(c) for c in data["categories"])
+    if "escalation_rules" in data:
+        changes["escalation_rules"] = tuple(
+            EscalationRule(
+                scope=Scope(r["scope"]),
+                targets=frozenset(TargetKind(t) for t in r["targets"]),
+                category=r.get("category"),
+            )
+            for r in data["escalation_rules"]
+        )
+    if "extra_flagged_words" in data:
+        changes["extra_flagged_words"] = tuple(str(w) for w in data["extra_flagged_words"])
+    return replace(base, **changes)
 
 
 def _buurt_from(row: BuurtRow) -> Buurt:
@@ -734,8 +824,61 @@ class SqlOutbox(Outbox):
             for r in rows
         ]
 
-    def delivered(self, item_id: int, at: datetime) -> None:
-        self._set(item_id, state="delivered", delivered_at=at, claimed_until=None)
+    def delivered(self, item_id: int, at: datetime, message: MessageRef | None = None) -> None:
+        """Mark the item delivered; ``message`` (in the item's own chat: that is where the
+        platform put it) is kept so the message can be edited or recognised later.
+
+        Raises :class:`KeyError` for an unknown item and :class:`ValueError` for a message
+        in another chat, before changing anything.
+        """
+        values: dict[str, Any] = {
+            "state": "delivered",
+            "delivered_at": at,
+            "claimed_until": None,
+        }
+        if message is not None:
+            chat = self._session.execute(
+                select(OutboxRow.platform, OutboxRow.chat_id, OutboxRow.private).where(
+                    OutboxRow.id == item_id
+                )
+            ).one_or_none()
+            if chat is None:
+                raise KeyError(f"no outbox item {item_id}")
+            if _chat(chat.platform, chat.chat_id, chat.private) != message.chat:
+                raise ValueError(
+                    f"message {message.message_id} is in {message.chat}, not in the chat of "
+                    f"outbox item {item_id}"
+                )
+            values["message_id"] = message.message_id
+        self._set(item_id, **values)
+
+    def sent_message(self, key: str) -> MessageRef | None:
+        row = self._session.execute(
+            select(
+                OutboxRow.platform, OutboxRow.chat_id, OutboxRow.private, OutboxRow.message_id
+            ).where(OutboxRow.key == key, OutboxRow.message_id.is_not(None))
+        ).one_or_none()
+        if row is None or row.message_id is None:
+            return None
+        return MessageRef(_chat(row.platform, row.chat_id, row.private), row.message_id)
+
+    def key_of_message(self, message: MessageRef) -> str | None:
+        """The key of the first item that became ``message`` (an edit of it, if one is
+        recorded with the same message, comes later and does not shadow it)."""
+        return self._session.scalar(
+            select(OutboxRow.key)
+            .where(
+                OutboxRow.platform == message.chat.platform.value,
+                OutboxRow.chat_id == message.chat.chat_id,
+                OutboxRow.private == message.chat.private,
+                OutboxRow.message_id == message.message_id,
+            )
+            .order_by(OutboxRow.id)
+            .limit(1)
+        )
+
+    def state(self, key: str) -> str | None:
+        return self._session.scalar(select(OutboxRow.state).where(OutboxRow.key == key))
 
     def retry(self, item_id: int, at: datetime, error: str) -> None:
         self._set(
@@ -745,6 +888,10 @@ class SqlOutbox(Outbox):
             claimed_until=None,
             last_error=error,
         )
+
+    def release(self, item_id: int, at: datetime) -> None:
+        """Release the claim; due again at ``at``. ``attempts`` and the last error stay."""
+        self._set(item_id, due_at=at, claimed_until=None)
 
     def dead(self, item_id: int, error: str) -> None:
         """Give up; the item and its error stay for inspection. ``attempts`` counts retries
@@ -759,12 +906,620 @@ class SqlOutbox(Outbox):
             raise KeyError(f"no outbox item {item_id}")
 
 
+# -----------------------------------------------------------------------------------------
+# Meldingen, escalations, moderation, audit, dialogues, nudges
+# -----------------------------------------------------------------------------------------
+#: What a person reference reads back as after the person was erased ("forget me"), where
+#: the domain type has no ``None``: the row keeps its record, the person is gone
+#: (``ON DELETE SET NULL``). Falsy, so ``if escalation.escalated_by:`` reads naturally.
+FORGOTTEN_PERSON = PersonId("")
+
+
+def _require_gemeente(session: Session, gemeente_id: str) -> None:
+    if session.scalar(select(GemeenteRow.id).where(GemeenteRow.id == gemeente_id)) is None:
+        raise KeyError(f"unknown gemeente {gemeente_id}")
+
+
+def _require_groups(session: Session, group_ids: Iterable[str | None]) -> None:
+    """Raise :class:`KeyError` naming groups not stored (archived groups are stored)."""
+    wanted = {g for g in group_ids if g is not None}
+    if not wanted:
+        return
+    found = set(session.scalars(select(GroupRow.id).where(GroupRow.id.in_(wanted))))
+    if wanted - found:
+        raise KeyError(f"unknown groups: {', '.join(sorted(wanted - found))}")
+
+
+def _persons(*ids: str | None) -> list[str]:
+    return [i for i in ids if i is not None]
+
+
+def _chat(platform: str, chat_id: str, private: bool) -> ChatRef:
+    return ChatRef(Platform(platform), chat_id, private)
+
+
+def _person_or_forgotten(person_id: str | None) -> PersonId:
+    return PersonId(person_id) if person_id is not None else FORGOTTEN_PERSON
+
+
+def _optional_person(person_id: str | None) -> PersonId | None:
+    return PersonId(person_id) if person_id is not None else None
+
+
+def _text_fields(description: PersonDescription | VehicleDescription) -> dict[str, Any]:
+    return dataclasses.asdict(description)
+
+
+class SqlMeldingRepository(MeldingRepository):
+    """Meldingen. The message a melding lives in is unique among meldingen."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def save(self, melding: Melding) -> None:
+        """Insert or update. Raises :class:`KeyError` for an unknown gemeente, group or
+        person and :class:`ValueError` when another melding lives in the same message."""
+        s = self._session
+        _require_gemeente(s, melding.gemeente_id)
+        _require_groups(s, [melding.group_id])
+        called = melding.called_112
+        _require_persons(s, _persons(melding.reporter, called.by if called else None))
+        message = melding.message
+        if message is not None:
+            other = s.scalar(
+                select(MeldingRow.id).where(*self._at(message), MeldingRow.id != melding.id)
+            )
+            if other is not None:
+                raise ValueError(f"melding {other} already lives in message {message.message_id}")
+        row = s.get(MeldingRow, melding.id)
+        if row is None:
+            row = MeldingRow(id=melding.id)
+            s.add(row)
+        row.gemeente_id = melding.gemeente_id
+        row.group_id = melding.group_id
+        row.created_at = melding.created_at
+        row.reporter_id = melding.reporter
+        row.category = melding.category
+        row.place = melding.where
+        row.time_seen = melding.when
+        row.person_description = _text_fields(melding.person) if melding.person else None
+        row.vehicle_description = _text_fields(melding.vehicle) if melding.vehicle else None
+        row.message_platform = message.chat.platform.value if message else None
+        row.message_chat_id = message.chat.chat_id if message else None
+        row.message_private = message.chat.private if message else None
+        row.message_id = message.message_id if message else None
+        row.called_112_by = called.by if called else None
+        row.called_112_by_name = called.by_name if called else None
+        row.called_112_at = called.at if called else None
+        row.structured = melding.structured
+        s.flush()
+
+    def get(self, melding_id: MeldingId) -> Melding | None:
+        row = self._session.get(MeldingRow, melding_id)
+        return _melding(row) if row is not None else None
+
+    def by_message(self, message: MessageRef) -> Melding | None:
+        row = self._session.scalars(select(MeldingRow).where(*self._at(message))).first()
+        return _melding(row) if row is not None else None
+
+    def latest_in_group(self, group_id: GroupId, since: datetime) -> Melding | None:
+        row = self._session.scalars(
+            select(MeldingRow)
+            .where(MeldingRow.group_id == group_id, MeldingRow.created_at >= since)
+            .order_by(MeldingRow.created_at.desc(), MeldingRow.id.desc())
+            .limit(1)
+        ).first()
+        return _melding(row) if row is not None else None
+
+    @staticmethod
+    def _at(message: MessageRef) -> tuple[Any, ...]:
+        return (
+            MeldingRow.message_platform == message.chat.platform.value,
+            MeldingRow.message_chat_id == message.chat.chat_id,
+            MeldingRow.message_private == message.chat.private,
+            MeldingRow.message_id == message.message_id,
+        )
+
+
+def _melding(row: MeldingRow) -> Melding:
+    message = None
+    if row.message_id is not None:
+        assert row.message_platform is not None
+        assert row.message_chat_id is not None
+        message = MessageRef(
+            _chat(row.message_platform, row.message_chat_id, bool(row.message_private)),
+            row.message_id,
+        )
+    called = None
+    if row.called_112_at is not None:
+        called = Called112(
+            by=_optional_person(row.called_112_by),
+            by_name=row.called_112_by_name or "",
+            at=row.called_112_at,
+        )
+    person = row.person_description
+    vehicle = row.vehicle_description
+    return Melding(
+        id=row.id,
+        gemeente_id=GemeenteId(row.gemeente_id),
+        group_id=GroupId(row.group_id),
+        created_at=row.created_at,
+        reporter=_optional_person(row.reporter_id),
+        category=row.category,
+        where=row.place,
+        when=row.time_seen,
+        person=PersonDescription(**person) if person is not None else None,
+        vehicle=VehicleDescription(**vehicle) if vehicle is not None else None,
+        message=message,
+        called_112=called,
+        structured=row.structured,
+    )
+
+
+#: An escalation delivery's state, from its outbox item's state.
+_DELIVERY_STATES = {
+    "pending": DeliveryState.QUEUED,
+    "delivered": DeliveryState.DELIVERED,
+    "dead": DeliveryState.FAILED,
+}
+
+
+class SqlEscalationRepository(EscalationRepository):
+    """Escalations and their deliveries.
+
+    A message is escalated from its own buurtgroep once: the source message is unique among
+    escalations that are not forwards (a partial unique index). Forwards down from the
+    regiegroep (``forwarded_from`` set) may share a source; :meth:`by_source` never returns
+    them. A delivery's state is not stored but read from the outbox item with its key.
+    An erased escalator reads back as :data:`FORGOTTEN_PERSON`.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, escalation: Escalation) -> None:
+        """Raises :class:`ValueError` for a known id or an already escalated source message,
+        :class:`KeyError` for an unknown gemeente, group, person, melding or forwarded
+        escalation."""
+        s = self._session
+        e = escalation
+        if s.get(EscalationRow, e.id) is not None:
+            raise ValueError(f"escalation {e.id} exists already")
+        _require_gemeente(s, e.gemeente_id)
+        _require_groups(s, [e.source_group])
+        _require_persons(s, [e.escalated_by])
+        if e.melding_id is not None and s.get(MeldingRow, e.melding_id) is None:
+            raise KeyError(f"unknown melding {e.melding_id}")
+        if e.forwarded_from is not None and s.get(EscalationRow, e.forwarded_from) is None:
+            raise KeyError(f"unknown escalation {e.forwarded_from}")
+        if e.forwarded_from is None:
+            earlier = self.by_source(e.source_message)
+            if earlier is not None:
+                raise ValueError(
+                    f"message {e.source_message.message_id} was escalated already ({earlier.id})"
+                )
+        m = e.source_message
+        s.add(
+            EscalationRow(
+                id=e.id,
+                gemeente_id=e.gemeente_id,
+                source_group=e.source_group,
+                source_platform=m.chat.platform.value,
+                source_chat_id=m.chat.chat_id,
+                source_private=m.chat.private,
+                source_message_id=m.message_id,
+                text=e.text,
+                escalated_by=e.escalated_by,
+                escalated_at=e.escalated_at,
+                scope=e.scope.value,
+                category=e.category,
+                melding_id=e.melding_id,
+                forwarded_from=e.forwarded_from,
+            )
+        )
+        s.flush()
+
+    def get(self, escalation_id: EscalationId) -> Escalation | None:
+        row = self._session.get(EscalationRow, escalation_id)
+        return _escalation(row) if row is not None else None
+
+    def by_source(self, message: MessageRef) -> Escalation | None:
+        row = self._session.scalars(
+            select(EscalationRow).where(
+                EscalationRow.source_platform == message.chat.platform.value,
+                EscalationRow.source_chat_id == message.chat.chat_id,
+                EscalationRow.source_message_id == message.message_id,
+                EscalationRow.source_private == message.chat.private,
+                EscalationRow.forwarded_from.is_(None),
+            )
+        ).first()
+        return _escalation(row) if row is not None else None
+
+    def for_melding(self, melding_id: MeldingId) -> list[Escalation]:
+        """The melding's escalations, oldest first."""
+        rows = self._session.scalars(
+            select(EscalationRow)
+            .where(EscalationRow.melding_id == melding_id)
+            .order_by(EscalationRow.escalated_at, EscalationRow.id)
+        )
+        return [_escalation(r) for r in rows]
+
+    def add_delivery(self, delivery: EscalationDelivery) -> bool:
+        """Record a delivery (its ``state`` is ignored: the outbox has it); ``False`` when
+        the escalation has this target already.
+
+        Raises :class:`ValueError` for a target that names no group or person (or both)
+        and for an outbox key another delivery has; :class:`KeyError` for an unknown
+        escalation, group or person.
+        """
+        s = self._session
+        d, target = delivery, delivery.target
+        if (target.group_id is None) == (target.person_id is None):
+            raise ValueError(f"a target is one group or one person, got {target}")
+        if s.get(EscalationRow, d.escalation_id) is None:
+            raise KeyError(f"unknown escalation {d.escalation_id}")
+        if s.get(EscalationDeliveryRow, (d.escalation_id, target.key)) is not None:
+            return False
+        _require_groups(s, [target.group_id])
+        _require_persons(s, _persons(target.person_id))
+        holder = s.scalar(
+            select(EscalationDeliveryRow.escalation_id).where(
+                EscalationDeliveryRow.outbox_key == d.outbox_key
+            )
+        )
+        if holder is not None:
+            raise ValueError(f"outbox key {d.outbox_key!r} is a delivery of escalation {holder}")
+        return _insert_ignoring_conflict(
+            s,
+            EscalationDeliveryRow,
+            ["escalation_id", "target_key"],
+            escalation_id=d.escalation_id,
+            target_key=target.key,
+            target_kind=target.kind.value,
+            group_id=target.group_id,
+            person_id=target.person_id,
+            platform=d.chat.platform.value,
+            chat_id=d.chat.chat_id,
+            private=d.chat.private,
+            outbox_key=d.outbox_key,
+            queued_at=d.queued_at,
+        )
+
+    def deliveries(self, escalation_id: EscalationId) -> list[EscalationDelivery]:
+        """The deliveries in the order they were queued (then by target); ``state`` from the
+        outbox item with the same key: pending is queued, dead is failed, and an item not
+        (or no longer) in the outbox counts as queued."""
+        rows = self._session.execute(
+            select(EscalationDeliveryRow, OutboxRow.state)
+            .outerjoin(OutboxRow, OutboxRow.key == EscalationDeliveryRow.outbox_key)
+            .where(EscalationDeliveryRow.escalation_id == escalation_id)
+            .order_by(EscalationDeliveryRow.queued_at, EscalationDeliveryRow.target_key)
+        ).all()
+        return [
+            EscalationDelivery(
+                escalation_id=EscalationId(r.escalation_id),
+                target=Target(
+                    TargetKind(r.target_kind),
+                    group_id=GroupId(r.group_id) if r.group_id is not None else None,
+                    person_id=_optional_person(r.person_id),
+                ),
+                chat=_chat(r.platform, r.chat_id, r.private),
+                outbox_key=r.outbox_key,
+                queued_at=r.queued_at,
+                state=_DELIVERY_STATES.get(state or "pending", DeliveryState.QUEUED),
+            )
+            for r, state in rows
+        ]
+
+    def by_outbox_key(self, key: str) -> Escalation | None:
+        row = self._session.scalars(
+            select(EscalationRow)
+            .join(EscalationDeliveryRow, EscalationDeliveryRow.escalation_id == EscalationRow.id)
+            .where(EscalationDeliveryRow.outbox_key == key)
+        ).first()
+        return _escalation(row) if row is not None else None
+
+    def recent(self, gemeente_id: GemeenteId, limit: int) -> list[Escalation]:
+        if limit <= 0:
+            return []
+        rows = self._session.scalars(
+            select(EscalationRow)
+            .where(EscalationRow.gemeente_id == gemeente_id)
+            .order_by(EscalationRow.escalated_at.desc(), EscalationRow.id.desc())
+            .limit(limit)
+        )
+        return [_escalation(r) for r in rows]
+
+
+def _escalation(row: EscalationRow) -> Escalation:
+    return Escalation(
+        id=EscalationId(row.id),
+        gemeente_id=GemeenteId(row.gemeente_id),
+        source_group=GroupId(row.source_group),
+        source_message=MessageRef(
+            _chat(row.source_platform, row.source_chat_id, row.source_private),
+            row.source_message_id,
+        ),
+        text=row.text,
+        escalated_by=_person_or_forgotten(row.escalated_by),
+        escalated_at=row.escalated_at,
+        scope=Scope(row.scope),
+        category=row.category,
+        melding_id=row.melding_id,
+        forwarded_from=row.forwarded_from,
+    )
+
+
+class SqlWarningRepository(WarningRepository):
+    """Warnings; an erased beheerder who gave one reads back as :data:`FORGOTTEN_PERSON`."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, warning: Warning) -> None:
+        """Raises :class:`ValueError` for a known id, :class:`KeyError` for an unknown
+        gemeente, group or person."""
+        s = self._session
+        w = warning
+        if s.get(WarningRow, w.id) is not None:
+            raise ValueError(f"warning {w.id} exists already")
+        _require_gemeente(s, w.gemeente_id)
+        _require_groups(s, [w.group_id])
+        _require_persons(s, [w.person_id, w.by])
+        s.add(
+            WarningRow(
+                id=w.id,
+                gemeente_id=w.gemeente_id,
+                person_id=w.person_id,
+                group_id=w.group_id,
+                reason=w.reason.value,
+                note=w.note,
+                by_id=w.by,
+                at=w.at,
+                expires_at=w.expires_at,
+                revoked_at=w.revoked_at,
+            )
+        )
+        s.flush()
+
+    def of_person(self, gemeente_id: GemeenteId, person_id: PersonId) -> list[Warning]:
+        rows = self._session.scalars(
+            select(WarningRow)
+            .where(WarningRow.gemeente_id == gemeente_id, WarningRow.person_id == person_id)
+            .order_by(WarningRow.at.desc(), WarningRow.id.desc())
+        )
+        return [
+            Warning(
+                id=WarningId(r.id),
+                gemeente_id=GemeenteId(r.gemeente_id),
+                person_id=PersonId(r.person_id),
+                group_id=GroupId(r.group_id),
+                reason=WarningReason(r.reason),
+                note=r.note,
+                by=_person_or_forgotten(r.by_id),
+                at=r.at,
+                expires_at=r.expires_at,
+                revoked_at=r.revoked_at,
+            )
+            for r in rows
+        ]
+
+    def revoke(self, warning_id: WarningId, at: datetime) -> None:
+        """Revoke the warning; revoking it again keeps the first time. :class:`KeyError`
+        for an unknown warning."""
+        row = self._session.get(WarningRow, warning_id)
+        if row is None:
+            raise KeyError(f"unknown warning {warning_id}")
+        if row.revoked_at is None:
+            row.revoked_at = at
+            self._session.flush()
+
+
+class SqlBlockRepository(BlockRepository):
+    """Blocks, kept after they are lifted. At most one block per person and gemeente is in
+    force: checked here (a :class:`ValueError`) and by a partial unique index (which also
+    stops two transactions that add one at the same time)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def in_force(self, gemeente_id: GemeenteId, person_id: PersonId) -> Block | None:
+        row = self._in_force(gemeente_id, person_id)
+        return _block(row) if row is not None else None
+
+    def add(self, block: Block) -> None:
+        """Record ``block`` (a lifted one too, as history). Raises :class:`ValueError` when
+        it is in force and another one is, :class:`KeyError` for an unknown gemeente or
+        person."""
+        s = self._session
+        b = block
+        _require_gemeente(s, b.gemeente_id)
+        _require_persons(s, _persons(b.person_id, b.by, b.lifted_by))
+        if b.in_force and self._in_force(b.gemeente_id, b.person_id) is not None:
+            raise ValueError(f"{b.person_id} is blocked in {b.gemeente_id} already")
+        s.add(
+            BlockRow(
+                gemeente_id=b.gemeente_id,
+                person_id=b.person_id,
+                at=b.at,
+                reason=b.reason,
+                by_id=b.by,
+                lifted_at=b.lifted_at,
+                lifted_by_id=b.lifted_by,
+            )
+        )
+        s.flush()
+
+    def lift(
+        self, gemeente_id: GemeenteId, person_id: PersonId, at: datetime, by: PersonId | None
+    ) -> bool:
+        """Lift the block in force; ``False`` when there is none. :class:`KeyError` for an
+        unknown ``by``."""
+        _require_persons(self._session, _persons(by))
+        row = self._in_force(gemeente_id, person_id)
+        if row is None:
+            return False
+        row.lifted_at, row.lifted_by_id = at, by
+        self._session.flush()
+        return True
+
+    def _in_force(self, gemeente_id: str, person_id: str) -> BlockRow | None:
+        return self._session.scalars(
+            select(BlockRow).where(
+                BlockRow.gemeente_id == gemeente_id,
+                BlockRow.person_id == person_id,
+                BlockRow.lifted_at.is_(None),
+            )
+        ).first()
+
+
+def _block(row: BlockRow) -> Block:
+    return Block(
+        gemeente_id=GemeenteId(row.gemeente_id),
+        person_id=PersonId(row.person_id),
+        at=row.at,
+        reason=row.reason,
+        by=_optional_person(row.by_id),
+        lifted_at=row.lifted_at,
+        lifted_by=_optional_person(row.lifted_by_id),
+    )
+
+
+class SqlAuditLog(AuditLog):
+    """The audit log. Entries get ids in the order they are added (an id given is ignored);
+    an erased actor or subject reads back as ``None``."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, entry: AuditEntry) -> None:
+        """Raises :class:`KeyError` for an unknown gemeente, group or person."""
+        s = self._session
+        _require_gemeente(s, entry.gemeente_id)
+        _require_groups(s, [entry.group_id])
+        _require_persons(s, _persons(entry.actor, entry.subject))
+        s.add(
+            AuditRow(
+                gemeente_id=entry.gemeente_id,
+                at=entry.at,
+                action=entry.action.value,
+                actor_id=entry.actor,
+                subject_id=entry.subject,
+                group_id=entry.group_id,
+                reason=entry.reason,
+                detail=dict(entry.detail),
+            )
+        )
+        s.flush()
+
+    def recent(self, gemeente_id: GemeenteId, limit: int) -> list[AuditEntry]:
+        """Newest (by time, then by id) first."""
+        if limit <= 0:
+            return []
+        rows = self._session.scalars(
+            select(AuditRow)
+            .where(AuditRow.gemeente_id == gemeente_id)
+            .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            AuditEntry(
+                gemeente_id=GemeenteId(r.gemeente_id),
+                at=r.at,
+                action=AuditAction(r.action),
+                actor=_optional_person(r.actor_id),
+                subject=_optional_person(r.subject_id),
+                group_id=GroupId(r.group_id) if r.group_id is not None else None,
+                reason=r.reason,
+                detail={str(k): str(v) for k, v in r.detail.items()},
+                id=r.id,
+            )
+            for r in rows
+        ]
+
+
+class SqlDialogues(Dialogues):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, chat: ChatRef, person: PersonId) -> Dialogue | None:
+        row = self._session.get(DialogueRow, self._key(chat, person))
+        if row is None:
+            return None
+        return Dialogue(
+            chat=chat,
+            person=person,
+            flow=row.flow,
+            step=row.step,
+            started_at=row.started_at,
+            expires_at=row.expires_at,
+            data={str(k): str(v) for k, v in row.data.items()},
+        )
+
+    def put(self, dialogue: Dialogue) -> None:
+        """Store, replacing the person's dialogue in the chat. :class:`KeyError` for an
+        unknown person."""
+        s = self._session
+        _require_persons(s, [dialogue.person])
+        key = self._key(dialogue.chat, dialogue.person)
+        row = s.get(DialogueRow, key)
+        if row is None:
+            row = DialogueRow(platform=key[0], chat_id=key[1], private=key[2], person_id=key[3])
+            s.add(row)
+        row.flow, row.step = dialogue.flow, dialogue.step
+        row.started_at, row.expires_at = dialogue.started_at, dialogue.expires_at
+        row.data = dict(dialogue.data)
+        s.flush()
+
+    def drop(self, chat: ChatRef, person: PersonId) -> None:
+        """Forget the dialogue; nothing happens when there is none."""
+        platform, chat_id, private, person_id = self._key(chat, person)
+        self._session.execute(
+            delete(DialogueRow).where(
+                DialogueRow.platform == platform,
+                DialogueRow.chat_id == chat_id,
+                DialogueRow.private == private,
+                DialogueRow.person_id == person_id,
+            )
+        )
+
+    @staticmethod
+    def _key(chat: ChatRef, person: PersonId) -> tuple[str, str, bool, str]:
+        return (chat.platform.value, chat.chat_id, chat.private, person)
+
+
+class SqlNudges(Nudges):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def first_today(self, person: PersonId, kind: str, day: date) -> bool:
+        """Like :meth:`SqlProcessedEvents.claim`: an insert ignoring conflicts decides, so
+        two workers never both nudge. :class:`KeyError` for an unknown person."""
+        _require_persons(self._session, [person])
+        return _insert_ignoring_conflict(
+            self._session,
+            NudgeRow,
+            ["person_id", "kind", "day"],
+            person_id=person,
+            kind=kind,
+            day=day,
+        )
+
+
 __all__ = [
     "DEFAULT_OUTBOX_LEASE",
+    "FORGOTTEN_PERSON",
+    "SqlAuditLog",
+    "SqlBlockRepository",
+    "SqlDialogues",
+    "SqlEscalationRepository",
+    "SqlMeldingRepository",
     "SqlMembershipRepository",
     "SqlNetworkRepository",
+    "SqlNudges",
     "SqlOutbox",
     "SqlPendingChoices",
     "SqlPersonRepository",
     "SqlProcessedEvents",
+    "SqlWarningRepository",
 ]

@@ -19,6 +19,7 @@ from buurtbot.core.actions import (
     CopyMessage,
     CreateInvite,
     DeclineJoin,
+    EditText,
     RemoveMember,
     SendText,
 )
@@ -30,6 +31,7 @@ Json = dict[str, Any]
 #: The stored name of each action class.
 ACTION_KINDS: Mapping[type[Action], str] = {
     SendText: "send_text",
+    EditText: "edit_text",
     CopyMessage: "copy_message",
     AnswerButton: "answer_button",
     ApproveJoin: "approve_join",
@@ -61,6 +63,9 @@ def action_to_json(action: Action) -> Json:
                 [{"label": b.label, "data": b.data} for b in row] for row in action.buttons
             ]
             data["reply_to"] = _message_out(action.reply_to) if action.reply_to else None
+        case EditText():
+            data["outbox_key"] = action.outbox_key
+            data["text"] = action.text.to_json()
         case CopyMessage():
             data["source"] = _message_out(action.source)
         case AnswerButton():
@@ -105,6 +110,9 @@ def _create_invite(chat: ChatRef, d: Mapping[str, Any]) -> Action:
 
 _DECODERS: dict[str, Callable[[ChatRef, Mapping[str, Any]], Action]] = {
     "send_text": _send_text,
+    "edit_text": lambda chat, d: EditText(
+        chat=chat, outbox_key=d["outbox_key"], text=RichText.from_json(d["text"])
+    ),
     "copy_message": lambda chat, d: CopyMessage(chat=chat, source=_message_in(d["source"])),
     "answer_button": lambda chat, d: AnswerButton(
         chat=chat, callback_id=d["callback_id"], text=d["text"]

@@ -12,12 +12,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from buurtbot.adapters.sql.repositories import (
     DEFAULT_OUTBOX_LEASE,
     NetworkCache,
+    SqlAuditLog,
+    SqlBlockRepository,
+    SqlDialogues,
+    SqlEscalationRepository,
+    SqlMeldingRepository,
     SqlMembershipRepository,
     SqlNetworkRepository,
+    SqlNudges,
     SqlOutbox,
     SqlPendingChoices,
     SqlPersonRepository,
     SqlProcessedEvents,
+    SqlWarningRepository,
 )
 from buurtbot.core.ports import UnitOfWork
 
@@ -60,6 +67,13 @@ class SqlUnitOfWork(UnitOfWork):
         self.events = SqlProcessedEvents(session)
         self.choices = SqlPendingChoices(session)
         self.outbox = SqlOutbox(session, lease=self._outbox_lease)
+        self.meldingen = SqlMeldingRepository(session)
+        self.escalations = SqlEscalationRepository(session)
+        self.warnings = SqlWarningRepository(session)
+        self.blocks = SqlBlockRepository(session)
+        self.audit = SqlAuditLog(session)
+        self.dialogues = SqlDialogues(session)
+        self.nudges = SqlNudges(session)
         return self
 
     def __exit__(

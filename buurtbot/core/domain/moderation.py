@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from buurtbot.core.ids import GemeenteId, GroupId, PersonId
 
@@ -81,3 +82,42 @@ class Block:
     @property
     def in_force(self) -> bool:
         return self.lifted_at is None
+
+
+# -- policy: which warnings count ---------------------------------------------------------------
+
+
+def active_warnings(warnings: Iterable[Warning], now: datetime) -> list[Warning]:
+    """The warnings that still count at ``now``, newest first.
+
+    A warning counts until (not including) its ``expires_at`` and never once revoked. Ties
+    in time are ordered by id, so the answer does not depend on the storage's order.
+    """
+    return sorted((w for w in warnings if w.active(now)), key=lambda w: (w.at, w.id), reverse=True)
+
+
+def latest_active(warnings: Iterable[Warning], now: datetime) -> Warning | None:
+    """The newest warning that still counts: the one ``/unwarn`` withdraws."""
+    active = active_warnings(warnings, now)
+    return active[0] if active else None
+
+
+def threshold_reached(warnings: Iterable[Warning], now: datetime, threshold: int) -> bool:
+    """Whether the active warnings reach the gemeente's threshold (removal and block).
+
+    A threshold below 1 is refused rather than read as "remove everyone".
+    """
+    if threshold < 1:
+        raise ValueError(f"warning threshold must be at least 1, not {threshold}")
+    return len(active_warnings(warnings, now)) >= threshold
+
+
+def expiry_for(at: datetime, days: int) -> datetime:
+    """When a warning given at ``at`` stops counting: ``days`` days later.
+
+    The core's clock is UTC, so this is plain elapsed time (24-hour days) and a warning
+    lasts equally long across a change to or from summer time.
+    """
+    if days < 1:
+        raise ValueError(f"warning expiry must be at least 1 day, not {days}")
+    return at + timedelta(days=days)

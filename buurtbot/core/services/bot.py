@@ -19,7 +19,7 @@ from buurtbot.core.events import (
     MessageReceived,
 )
 from buurtbot.core.i18n import Translators, resolve_locale
-from buurtbot.core.ids import Platform
+from buurtbot.core.ids import PersonId, Platform
 from buurtbot.core.policy import decide
 from buurtbot.core.ports import Capabilities, Clock, SystemClock, UnitOfWorkFactory
 from buurtbot.core.services import situation as situations
@@ -125,28 +125,34 @@ class BuurtBot:
         handler(s, value)
 
     def _message(self, s: Situation, msg: MessageReceived) -> None:
-        if s.person is not None:
-            dialogue = s.uow.dialogues.get(msg.chat, s.person.id)
-            if dialogue is not None and dialogue.expires_at > s.now:
-                handler = HANDLERS.dialogues.get(dialogue.flow)
-                if handler is not None:
-                    handler(s, dialogue, msg)
-                    return
-            choice = s.uow.choices.take(msg.chat, s.person.id)
-            if choice is not None:
-                answer = msg.text.strip()
-                if answer.isdecimal() and 1 <= int(answer) <= len(choice.options):
-                    self._button(s, choice.options[int(answer) - 1])
-                    return
-                s.uow.choices.put(choice)  # keep waiting
-                if answer.isdecimal() or s.event.chat.private:
-                    s.reply(replies.choice_out_of_range(s.tr, len(choice.options)), to=msg.message)
-                return
+        """A message answers a pending choice, then a dialogue; else the nudges look at it."""
+        if s.person is not None and self._answer(s, s.person.id, msg):
+            return
         for consume in HANDLERS.messages:
             if consume(s, msg):
                 return
         if s.event.chat.private:
             s.reply(replies.private_hint(s.tr), to=msg.message)
+
+    def _answer(self, s: Situation, person: PersonId, msg: MessageReceived) -> bool:
+        choice = s.uow.choices.take(msg.chat, person)
+        answer = msg.text.strip()
+        if choice is not None and answer.isdecimal() and 1 <= int(answer) <= len(choice.options):
+            self._button(s, choice.options[int(answer) - 1])
+            return True
+        if choice is not None:
+            s.uow.choices.put(choice)  # still waiting for a valid answer
+        dialogue = s.uow.dialogues.get(msg.chat, person)
+        if dialogue is not None and dialogue.expires_at > s.now:
+            handler = HANDLERS.dialogues.get(dialogue.flow)
+            if handler is not None:
+                handler(s, dialogue, msg)
+                return True
+        if choice is not None:
+            if answer.isdecimal() or s.event.chat.private:
+                s.reply(replies.choice_out_of_range(s.tr, len(choice.options)), to=msg.message)
+            return True
+        return False
 
     def _apologise(self, event: InboundEvent) -> None:
         try:

@@ -41,9 +41,12 @@ class Outgoing:
     def capabilities(self, platform: Platform) -> Capabilities:
         return self._capabilities.get(platform, FALLBACK_CAPABILITIES)
 
-    def add(self, action: Action) -> None:
+    def add(self, action: Action, *, key: str | None = None) -> None:
+        """Queue ``action``; ``key`` names it for later (an escalated copy, a melding post),
+        otherwise it is numbered under the event's key."""
         self._count += 1
-        key = f"{self._key}:{self._count}"
+        if key is None:
+            key = f"{self._key}:{self._count}"
         if self._uow.outbox.add(action, key=key, at=self._now):
             self.actions.append(action)
 
@@ -54,8 +57,12 @@ class Outgoing:
         *,
         reply_to: MessageRef | None = None,
         buttons: tuple[tuple[Button, ...], ...] = (),
+        key: str | None = None,
     ) -> None:
-        """Queue ``text``, cut into as many messages as the platform's length limit needs."""
+        """Queue ``text``, cut into as many messages as the platform's length limit needs.
+
+        With ``key``, the first piece is queued under it and later pieces under ``key#2``…
+        """
         limit = self.capabilities(chat.platform).max_text_length
         pieces = split(text, limit)
         for n, piece in enumerate(pieces):
@@ -66,7 +73,8 @@ class Outgoing:
                     text=piece,
                     reply_to=reply_to if n == 0 else None,
                     buttons=buttons if last else (),
-                )
+                ),
+                key=None if key is None else (key if n == 0 else f"{key}#{n + 1}"),
             )
 
     def ask(

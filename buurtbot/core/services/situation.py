@@ -17,7 +17,7 @@ from buurtbot.core.domain.model import (
 from buurtbot.core.domain.network import Network
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.i18n import Translator, Translators, resolve_locale
-from buurtbot.core.ids import MessageRef, PersonId, Platform
+from buurtbot.core.ids import ChatRef, MessageRef, PersonId, Platform, PlatformIdentity
 from buurtbot.core.policy import Actor, Place
 from buurtbot.core.ports import UnitOfWork
 from buurtbot.core.services.outgoing import Outgoing
@@ -161,3 +161,15 @@ def _actor(
         gemeente_roles=effective_gemeente_roles(granted, in_gemeente),
         owns_buurtgroep=any(m.role is GroupRole.EIGENAAR for m in in_gemeente),
     )
+
+
+def private_chat(person: Person, prefer: Platform | None = None) -> ChatRef:
+    """Where to reach ``person`` privately: on ``prefer`` if they have an account there,
+    else on Telegram, then Signal; someone without any account is reached on the console."""
+    order = [p for p in (prefer, Platform.TELEGRAM, Platform.SIGNAL) if p is not None]
+    for platform in order:
+        identity = person.identity_on(platform)
+        if identity is not None:
+            return ChatRef.private_with(identity)
+    identity = person.identity_on(Platform.CONSOLE) or PlatformIdentity(Platform.CONSOLE, person.id)
+    return ChatRef.private_with(identity)

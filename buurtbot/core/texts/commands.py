@@ -26,6 +26,7 @@ def describe(tr: Translator, command: Command) -> str:
         Command.LANGUAGE: _("choose your language (nl or en)"),
         Command.WHOAMI: _("your roles in the network"),
         Command.CHATID: _("the id of this chat, for the network file"),
+        Command.CANCEL: _("stop what you are doing with me (a melding, a sign-up)"),
         Command.MELDING: _("report a suspicious situation, step by step"),
         Command.CALLED_112: _("say that 112 has been called (reply to the report)"),
         Command.ESCALATE: _("pass a message on to the regiegroep and neighbours (reply to it)"),

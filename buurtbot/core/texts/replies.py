@@ -222,3 +222,8 @@ def whoami_unknown(tr: Translator) -> RichText:
     return RichText.of(
         _("I do not know you yet. Sign up for your neighbourhood's group to take part.")
     )
+
+
+def nothing_to_cancel(tr: Translator) -> RichText:
+    _ = tr.gettext
+    return RichText.of(_("There is nothing to cancel."))

@@ -4,6 +4,12 @@ Each module fills the tables described in :mod:`.registry`; the bot merges them 
 order of :data:`ALL_MODULES`.
 """
 
-from buurtbot.core.services.handlers import escalation, general, meldingen, moderation
+from buurtbot.core.services.handlers import (
+    escalation,
+    general,
+    meldingen,
+    moderation,
+    nudges,
+)
 
-ALL_MODULES = (general, meldingen, escalation, moderation)
+ALL_MODULES = (general, meldingen, escalation, moderation, nudges)
