@@ -49,7 +49,7 @@ def test_the_copy_carries_origin_112_status_plate_and_the_text_as_text(world: Wo
 
 
 def test_escalating_twice_adds_targets_and_never_duplicates(world: World) -> None:
-    first, report = escalate(world)
+    _, report = escalate(world)
     again = world.reply("bert", "goor-centrum", "/escalate", report, quoted=REPORT)
     assert texts(again) == ["Dit bericht heeft al deze ontvangers al bereikt."]
     wider = world.reply("anna", "goor-centrum", "/escalate kern", report, quoted=REPORT)
