@@ -127,14 +127,32 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _SharedPostgres:
+    """One migrated database for all PostgreSQL tests, emptied before each.
+
+    Emptying deletes the rows (children first) and restarts the sequences: on tables this
+    small that is far cheaper than ``TRUNCATE``, which makes new files for every table and
+    index and costs about half a second a test once there are twenty tables.
+    """
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = make_engine(url)
-        self._tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with self._engine.connect() as conn:
+            self._sequences = list(
+                conn.execute(
+                    text(
+                        "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
+                        " FROM information_schema.sequences"
+                    )
+                ).scalars()
+            )
 
     def emptied(self) -> str:
         with self._engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {self._tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+            for sequence in self._sequences:
+                conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
         return self.url
 
     def dispose(self) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gettext
-import runpy
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +10,6 @@ from buurtbot.core.actions import Action, DeclineJoin, RemoveMember, SendText
 from buurtbot.core.domain.audit import AuditAction
 from buurtbot.core.domain.model import Locale, Person
 from buurtbot.core.events import JoinRequested, MemberJoined, Sender
-from buurtbot.core.i18n import Translators
 from buurtbot.core.ids import ChatRef, MessageRef, PersonId, Platform, PlatformIdentity
 from buurtbot.core.ports import Capabilities
 from buurtbot.core.services.handlers.moderation import (
@@ -22,7 +18,6 @@ from buurtbot.core.services.handlers.moderation import (
     person_in_key,
     private_chat,
 )
-from buurtbot.locales import load_all
 from tests.world import World, texts
 
 CAN_REMOVE = {
@@ -30,42 +25,10 @@ CAN_REMOVE = {
     Platform.SIGNAL: Capabilities(remove_members=True, add_members=True),
 }
 
-#: Dutch of this flow's msgids until they are merged into the catalog (a fallback only:
-#: whatever the catalog has wins, so the shim is inert once merged).
-_PENDING_NL = Path("/work/tr/nl_moderation.py")
-
-
-class _Pending(gettext.NullTranslations):
-    def __init__(self, table: dict[object, object]) -> None:
-        super().__init__()
-        self._table = table
-
-    def gettext(self, message: str) -> str:
-        found = self._table.get(message)
-        return found if isinstance(found, str) else message
-
-    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        found = self._table.get((msgid1, msgid2))
-        if isinstance(found, tuple):
-            return str(found[0] if n == 1 else found[1])
-        return msgid1 if n == 1 else msgid2
-
-
-def _translators() -> Translators:
-    catalogs = load_all()
-    if _PENDING_NL.exists():
-        catalogs[Locale.NL].add_fallback(_Pending(runpy.run_path(str(_PENDING_NL))["NL"]))
-    return Translators(catalogs)
-
-
-TRANSLATORS = _translators()
-
 
 @pytest.fixture
 def world() -> World:
-    w = World(capabilities=CAN_REMOVE)
-    w.bot.translators = TRANSLATORS
-    return w
+    return World(capabilities=CAN_REMOVE)
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -547,7 +510,6 @@ def test_regiegroep_removes_a_mede_beheerder_also_from_the_coordinatorengroep(
 
 def test_beheerders_remove_by_hand_where_the_platform_cannot() -> None:
     world = World()  # no platform declares it can remove members
-    world.bot.translators = TRANSLATORS
     actions = three_warnings(world)
     assert not any(isinstance(a, RemoveMember) for a in actions)
     [to_anna] = said_to(actions, private(world, "anna"))

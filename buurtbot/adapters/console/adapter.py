@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from buurtbot.core.events import (
 )
 from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
 from buurtbot.core.ports import Capabilities, ChatPort, EventSink
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +176,13 @@ class ConsoleAdapter(ChatPort):
                 line = await loop.run_in_executor(None, self.stdin.readline)
                 if not line:
                     break
-                if not await self._handle_line(line, sink):
-                    break
+                try:
+                    if not await self._handle_line(line, sink):
+                        break
+                except Exception:
+                    # One bad line must not end the session: say so and read the next.
+                    log.exception("console line failed: %r", line[:80])
+                    self._print("(that line could not be handled; see the log)")
         finally:
             self.finished.set()
 

@@ -182,6 +182,7 @@ class OutboxRelay:
         running: dict[asyncio.Task[None], _Held] = {}
         handled = 0
         claim = True
+        woken = False
         waiters: dict[str, asyncio.Task[object]] = {}
         try:
             while True:
@@ -191,18 +192,17 @@ class OutboxRelay:
                 handled += len(finished)
                 claim = claim or bool(finished)  # a chat's next item may be claimable now
                 stopping = stop is not None and stop.is_set()
-                woken = self._wake.is_set()
-                self._wake.clear()
+                if self._wake.is_set():  # new items were announced: claim them soon
+                    self._wake.clear()
+                    claim = woken = True
                 room = self.batch - len(held) - len(running)
-                # Claims cost a transaction: claim when the items in hand run low (or new
-                # items were announced), not after every send.
-                if (
-                    (woken or (claim and len(held) < self.concurrency))
-                    and room > 0
-                    and not stopping
-                ):
+                # A claim costs a transaction: claim when the items in hand run low, or for
+                # announced items, rather than after every send.
+                low = len(held) < self.concurrency
+                if claim and (low or woken) and room > 0 and not stopping:
                     items = await self._claim(room)
                     claim = len(items) == room  # a full claim: more may be waiting
+                    woken = False
                     held.extend(self._take(items, held, running))
                 if stopping:
                     await self._release([(h.item, 0.0) for h in held])

@@ -163,13 +163,19 @@ def _actor(
     )
 
 
-def private_chat(person: Person, prefer: Platform | None = None) -> ChatRef:
-    """Where to reach ``person`` privately: on ``prefer`` if they have an account there,
-    else on Telegram, then Signal; someone without any account is reached on the console."""
-    order = [p for p in (prefer, Platform.TELEGRAM, Platform.SIGNAL) if p is not None]
-    for platform in order:
-        identity = person.identity_on(platform)
-        if identity is not None:
+def identity_on(person: Person, platform: Platform) -> PlatformIdentity | None:
+    """The person's account on ``platform``; on the console everybody is their person id."""
+    found = person.identity_on(platform)
+    if found is None and platform is Platform.CONSOLE:
+        return PlatformIdentity(Platform.CONSOLE, person.id)
+    return found
+
+
+def private_chat(person: Person, prefer: Platform | None = None) -> ChatRef | None:
+    """Where to reach ``person`` privately: on ``prefer`` when they have an account there,
+    else on Telegram, then Signal, then any account; ``None`` when they have none."""
+    for platform in (prefer, Platform.TELEGRAM, Platform.SIGNAL):
+        if platform is not None and (identity := identity_on(person, platform)) is not None:
             return ChatRef.private_with(identity)
-    identity = person.identity_on(Platform.CONSOLE) or PlatformIdentity(Platform.CONSOLE, person.id)
-    return ChatRef.private_with(identity)
+    others = sorted(person.identities, key=lambda i: (i.platform.value, i.user_ref))
+    return ChatRef.private_with(others[0]) if others else None

@@ -177,7 +177,7 @@ def _where(s: Situation, target: Target) -> tuple[ChatRef | None, str, Group | N
     person = s.uow.persons.get(target.person_id) if target.person_id else None
     if person is None:
         return None, "", None
-    return private_chat(person), person.display_name or person.id, None
+    return private_chat(person), person.display_name or person.id, None  # None: unreachable
 
 
 def forward(s: Situation, cmd: CommandReceived) -> None:

@@ -56,7 +56,7 @@ from buurtbot.core.ids import ChatRef, GroupId, PersonId, Platform, PlatformIden
 from buurtbot.core.policy import Place
 from buurtbot.core.ports import UnitOfWork
 from buurtbot.core.services.handlers.registry import CommandHandler, EventHandler
-from buurtbot.core.services.situation import Situation
+from buurtbot.core.services.situation import Situation, identity_on, private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import moderation as texts
 
@@ -119,23 +119,6 @@ def person_of(uow: UnitOfWork, identity: PlatformIdentity) -> Person | None:
         if found is not None:
             return found
     return uow.persons.by_identity(identity)
-
-
-def identity_on(person: Person, platform: Platform) -> PlatformIdentity | None:
-    """The person's account on ``platform``; on the console everybody is their person id."""
-    found = person.identity_on(platform)
-    if found is None and platform is Platform.CONSOLE:
-        return PlatformIdentity(Platform.CONSOLE, person.id)
-    return found
-
-
-def private_chat(person: Person, prefer: Platform) -> ChatRef | None:
-    """The person's private chat, on ``prefer`` when they have an account there."""
-    identity = identity_on(person, prefer)
-    if identity is None:
-        others = sorted(person.identities, key=lambda i: (i.platform.value, i.user_ref))
-        identity = others[0] if others else None
-    return ChatRef.private_with(identity) if identity else None
 
 
 def _name(tr: Translator, person: Person | None) -> str:

@@ -44,7 +44,8 @@ def language_rule(s: Situation, msg: MessageReceived) -> bool:
             continue
         tr = s.translator_for(beheerder)
         chat = private_chat(beheerder, prefer=s.group.chat.platform)
-        s.out.send(chat, texts.flagged_notice(tr, s.group.name, author, words))
+        if chat is not None:
+            s.out.send(chat, texts.flagged_notice(tr, s.group.name, author, words))
     return False
 
 
@@ -58,7 +59,8 @@ def chatter_rule(s: Situation, msg: MessageReceived) -> bool:
         return False
     if s.uow.nudges.first_today(s.person.id, CHATTER, s.now.astimezone(s.tr.tz).date()):
         chat = private_chat(s.person, prefer=s.group.chat.platform)
-        s.out.send(chat, texts.chatter_nudge(s.tr, s.group.name))
+        if chat is not None:
+            s.out.send(chat, texts.chatter_nudge(s.tr, s.group.name))
     return False
 
 
