@@ -18,7 +18,8 @@ How it keeps the contracts of :mod:`buurtbot.core.ports`:
   committed state under a lock and swaps it in only if every write gives the same answer as
   it gave inside the unit of work. So two units of work that both claim one event id or
   queue one outbox key cannot both commit (the second raises :class:`FakeConflict`, as a
-  unique constraint would), while unrelated writes from overlapping units of work merge.
+  unique constraint would; so does a write that a concurrent commit made break a rule, such
+  as a second block in force), while unrelated writes from overlapping units of work merge.
 - Like a database, the fakes refuse what constraints would refuse: an identity owned by two
   persons, a duplicate handle in a gemeente, memberships of an unknown group or person.
 - Nothing is ever deleted from the network: parts a saved network lacks are archived
@@ -281,7 +282,12 @@ class FakeStore:
         with self._lock:
             candidate = self.state.copy()
             for write in journal:
-                again = write.change(candidate)
+                try:
+                    again = write.change(candidate)
+                except (KeyError, ValueError) as exc:
+                    # It went through inside the unit of work: a concurrent commit made it
+                    # break a rule since (a database would fail the commit the same way).
+                    raise FakeConflict(f"{write.name}: {exc}") from exc
                 if again != write.result:
                     raise FakeConflict(
                         f"{write.name}: gave {write.result!r} inside the unit of work but "

@@ -2,16 +2,68 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from buurtbot.core.actions import SendText
+from buurtbot.core.domain.audit import AuditAction, AuditEntry
+from buurtbot.core.domain.dialogue import Dialogue
+from buurtbot.core.domain.escalation import EscalationId, Target, TargetKind
+from buurtbot.core.domain.melding import Called112
 from buurtbot.core.domain.model import Gemeente, Group, GroupKind, Membership, Person
+from buurtbot.core.domain.moderation import Block
 from buurtbot.core.domain.network import Network
-from buurtbot.core.ids import ChatRef, GemeenteId, GroupId, PersonId, Platform, PlatformIdentity
+from buurtbot.core.ids import (
+    ChatRef,
+    GemeenteId,
+    GroupId,
+    MessageRef,
+    PersonId,
+    Platform,
+    PlatformIdentity,
+)
 from buurtbot.core.text import RichText
 from tests.fakes import FakeConflict, FakeStore, FakeUnitOfWork, IdentityTaken, fake_uow_factory
+from tests.integration import test_sql_flows_storage as contract
+
+# The storage contract of the core flows, written against the ports and run on both
+# databases in tests/integration, runs here again on the fakes (``uow_factory`` below).
+from tests.integration.test_sql_flows_storage import (  # noqa: F401 - collected by pytest
+    stored,
+    test_a_block_is_in_force_until_lifted_and_one_at_a_time,
+    test_a_delivered_item_remembers_its_message,
+    test_a_delivery_is_recorded_once_per_target,
+    test_a_dialogue_is_replaced_and_dropped,
+    test_a_lifted_block_may_be_recorded_as_history,
+    test_a_melding_reads_back_equal_and_is_found_by_its_message,
+    test_a_message_in_another_chat_is_refused_and_changes_nothing,
+    test_a_message_is_escalated_once_but_may_be_forwarded_many_times,
+    test_a_nudge_once_a_day_per_kind,
+    test_an_edit_of_a_sent_message_does_not_shadow_the_original,
+    test_an_escalation_reads_back_and_is_found_by_its_source,
+    test_delivered_without_a_message_and_dead_items,
+    test_delivery_mistakes_are_refused,
+    test_delivery_state_follows_the_outbox,
+    test_escalation_references_must_be_known,
+    test_one_melding_per_message_and_known_references,
+    test_policy_settings_are_stored_with_the_network,
+    test_recent_escalations_are_the_gemeentes_newest_first,
+    test_release_makes_an_item_due_again_without_counting_a_try,
+    test_reporting_112_updates_the_melding,
+    test_rolled_back_flow_writes_leave_nothing,
+    test_the_audit_log_newest_first_with_ids,
+    test_the_latest_melding_of_a_group,
+    test_warning_mistakes_are_refused,
+    test_warnings_of_a_person_newest_first_and_revoked,
+)
+
+#: Contract tests that look at the database itself, so they do not run on the fakes.
+SQL_ONLY = {
+    "test_the_database_itself_allows_one_block_in_force",
+    "test_erasing_a_person_keeps_what_they_did_and_forgets_what_was_theirs",
+}
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 GID = GemeenteId("g")
@@ -23,6 +75,18 @@ ANNA = Person(
 )
 CHAT_A = ChatRef(Platform.TELEGRAM, "-100")
 CHAT_B = ChatRef(Platform.SIGNAL, "group.b")
+
+
+@pytest.fixture
+def uow_factory() -> Callable[[], FakeUnitOfWork]:
+    """What the imported contract tests run on: units of work of one fresh store."""
+    return fake_uow_factory(FakeStore())
+
+
+def test_every_flow_storage_contract_test_also_runs_on_the_fakes() -> None:
+    tests = {name for name in vars(contract) if name.startswith("test_")}
+    assert tests >= SQL_ONLY
+    assert tests - SQL_ONLY <= set(globals())
 
 
 def send(chat: ChatRef, text: str) -> SendText:
@@ -159,3 +223,103 @@ def test_dead_items_stay_for_inspection_and_do_not_block_their_chat() -> None:
     uow.commit()
     assert store.state.outbox[item.id].state == "dead"
     assert store.state.outbox[item.id].last_error == "chat gone"
+
+
+# -- the flow stores ---------------------------------------------------------------------------
+def test_two_units_of_work_nudging_one_person_cannot_both_commit() -> None:
+    store = FakeStore()
+    factory = fake_uow_factory(store)
+    with factory() as uow:
+        uow.persons.save(ANNA)
+        uow.commit()
+    first, second = factory(), factory()
+    day = date(2024, 5, 1)
+    assert first.nudges.first_today(ANNA.id, "chatter", day) is True
+    assert second.nudges.first_today(ANNA.id, "chatter", day) is True  # not seen yet
+    first.commit()
+    with pytest.raises(FakeConflict):
+        second.commit()
+    assert store.state.nudges == {(ANNA.id, "chatter", day)}
+
+
+def test_two_units_of_work_blocking_one_person_cannot_both_commit() -> None:
+    store = FakeStore()
+    factory = fake_uow_factory(store)
+    with factory() as uow:
+        uow.networks.save(network())
+        uow.persons.save(ANNA)
+        uow.commit()
+    first, second = factory(), factory()
+    first.blocks.add(Block(GID, ANNA.id, T0, "x"))
+    second.blocks.add(Block(GID, ANNA.id, T0, "y"))
+    first.commit()
+    with pytest.raises(FakeConflict):
+        second.commit()
+    assert [b.reason for b in store.state.blocks] == ["x"]
+
+
+def test_audit_ids_are_unique_across_units_of_work_and_rollbacks() -> None:
+    store = FakeStore()
+    factory = fake_uow_factory(store)
+    with factory() as uow:
+        uow.networks.save(network())
+        uow.commit()
+    with factory() as uow:
+        uow.audit.add(AuditEntry(GID, T0, AuditAction.WARNED))  # rolled back
+    first, second = factory(), factory()
+    first.audit.add(AuditEntry(GID, T0, AuditAction.WARNED))
+    second.audit.add(AuditEntry(GID, T0, AuditAction.REMOVED))
+    first.commit()
+    second.commit()
+    assert [e.id for e in store.state.audit] == [2, 3]
+
+
+def test_forget_person_does_what_the_databases_on_delete_rules_do() -> None:
+    store = FakeStore()
+    uow = FakeUnitOfWork(store)
+    group = Group(GroupId("g:a"), GID, GroupKind.BUURT, CHAT_A, "A")
+    bert = Person(PersonId("g:bert"), GID, "Bert")
+    uow.networks.save(network(group))
+    uow.persons.save(ANNA)
+    uow.persons.save(bert)
+    message = MessageRef(CHAT_A, "1")
+    uow.meldingen.save(
+        contract.melding(
+            group_id=group.id,
+            reporter=ANNA.id,
+            message=message,
+            called_112=Called112(ANNA.id, "Anna", T0),
+        )
+    )
+    uow.escalations.add(
+        contract.escalation(source_group=group.id, source_message=message, escalated_by=ANNA.id)
+    )
+    private = ChatRef(Platform.TELEGRAM, "1", private=True)
+    uow.escalations.add_delivery(
+        contract.delivery(Target(TargetKind.POLITIE, person_id=ANNA.id), private, "k")
+    )
+    uow.warnings.add(contract.warning("w1", T0, group_id=group.id, person_id=bert.id, by=ANNA.id))
+    uow.blocks.add(Block(GID, ANNA.id, T0, "x"))
+    uow.blocks.add(Block(GID, bert.id, T0, "y", by=ANNA.id))
+    uow.audit.add(AuditEntry(GID, T0, AuditAction.BLOCKED, actor=ANNA.id, subject=bert.id))
+    uow.dialogues.put(Dialogue(private, ANNA.id, "melding", "where", T0, T0))
+    uow.nudges.first_today(ANNA.id, "chatter", date(2024, 5, 1))
+    uow.commit()
+
+    store.state.forget_person(ANNA.id)
+    uow = FakeUnitOfWork(store)
+    m = uow.meldingen.get("m1")
+    assert m is not None
+    assert (m.reporter, m.called_112) == (None, Called112(None, "Anna", T0))
+    e = uow.escalations.get(EscalationId("e1"))
+    assert e is not None
+    assert e.escalated_by == ""
+    assert uow.escalations.deliveries(EscalationId("e1")) == []
+    assert [w.by for w in uow.warnings.of_person(GID, bert.id)] == [""]
+    assert uow.blocks.in_force(GID, ANNA.id) is None
+    block = uow.blocks.in_force(GID, bert.id)
+    assert block is not None
+    assert block.by is None
+    assert [(a.actor, a.subject) for a in uow.audit.recent(GID, 5)] == [(None, bert.id)]
+    assert uow.dialogues.get(private, ANNA.id) is None
+    assert store.state.nudges == set()

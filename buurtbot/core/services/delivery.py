@@ -217,9 +217,13 @@ class OutboxRelay:
                 if stop is not None and not stopping:  # (stopping: await the sends only)
                     waiters.setdefault("wake", asyncio.ensure_future(self._wake.wait()))
                     waiters.setdefault("stop", asyncio.ensure_future(stop.wait()))
+                timeout = None if math.isinf(delay) else max(delay, 0.001)
+                if not running and not waiters:  # only held items, waiting for their slots
+                    await asyncio.sleep(timeout or 0.001)
+                    continue
                 done, _ = await asyncio.wait(
                     {*running, *waiters.values()},
-                    timeout=None if math.isinf(delay) else max(delay, 0.001),
+                    timeout=timeout,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 for name in [n for n, w in waiters.items() if w in done]:
