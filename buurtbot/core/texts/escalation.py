@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from buurtbot.core.domain.escalation import Scope
 from buurtbot.core.domain.kenteken import find_plates
 from buurtbot.core.domain.melding import Called112
 from buurtbot.core.i18n import Translator
@@ -127,3 +128,28 @@ def area_not_allowed(tr: Translator) -> RichText:
 def no_own_groups(tr: Translator) -> RichText:
     _ = tr.gettext
     return RichText.of(_("You are not a member of any buurtgroep to forward to."))
+
+
+def scope_label(tr: Translator, scope: Scope) -> str:
+    """How far an escalation went, in the reader's words (for the log)."""
+    _ = tr.gettext
+    return {
+        Scope.DEFAULT: _("regiegroep and neighbours"),
+        Scope.ADJACENT: _("regiegroep and neighbours"),
+        Scope.KERN: _("regiegroep and the whole kern"),
+        Scope.POLITIE: _("regiegroep and the police"),
+        Scope.REGIE: _("regiegroep only"),
+    }[scope]
+
+
+def area_label(tr: Translator, area: str) -> str:
+    _ = tr.gettext
+    labels = {
+        "group": _("to own groups"),
+        "groep": _("to own groups"),
+        "kern": _("to the whole kern"),
+        "all": _("to the whole gemeente"),
+        "alles": _("to the whole gemeente"),
+        "gemeente": _("to the whole gemeente"),
+    }
+    return labels.get(area, area)

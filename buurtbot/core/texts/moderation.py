@@ -529,7 +529,7 @@ def log_line(
     where = group or _("an unknown group")
     texts = {
         AuditAction.ESCALATED: _("{actor} escalated a message from {group}"),
-        AuditAction.FORWARDED: _("{actor} forwarded an escalation to {group}"),
+        AuditAction.FORWARDED: _("{actor} forwarded an escalation from {group}"),
         AuditAction.CALLED_112: _("{actor} reported a 112 call in {group}"),
         AuditAction.WARNED: _("{actor} warned {subject} in {group}"),
         AuditAction.UNWARNED: _("{actor} withdrew a warning of {subject}"),

@@ -228,7 +228,7 @@ def forward(s: Situation, cmd: CommandReceived) -> None:
             at=s.now,
             action=AuditAction.FORWARDED,
             actor=s.person.id,
-            group_id=s.group.id if s.group else None,
+            group_id=escalation.source_group,
             reason=area,
             detail={"escalation": escalation.id, "targets": str(len(reached))},
         )

@@ -38,6 +38,7 @@ from buurtbot.core.actions import DeclineJoin, RemoveMember
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.errors import RosterError
+from buurtbot.core.domain.escalation import Scope
 from buurtbot.core.domain.model import GemeenteRole, Group, GroupKind, Person
 from buurtbot.core.domain.moderation import (
     Block,
@@ -58,6 +59,7 @@ from buurtbot.core.ports import UnitOfWork
 from buurtbot.core.services.handlers.registry import CommandHandler, EventHandler
 from buurtbot.core.services.situation import Situation, identity_on, private_chat
 from buurtbot.core.text import RichText
+from buurtbot.core.texts import escalation as escalation_texts
 from buurtbot.core.texts import moderation as texts
 
 log = logging.getLogger(__name__)
@@ -782,6 +784,10 @@ def _reason_in_words(tr: Translator, entry: AuditEntry) -> str:
         reason = WarningReason.parse(entry.reason)
         if reason is not None:
             return texts.reason_label(tr, reason)
+    if entry.action is AuditAction.ESCALATED and entry.reason in Scope.__members__.values():
+        return escalation_texts.scope_label(tr, Scope(entry.reason))
+    if entry.action is AuditAction.FORWARDED:
+        return escalation_texts.area_label(tr, entry.reason)
     return entry.reason
 
 
