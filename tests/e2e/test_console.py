@@ -115,18 +115,52 @@ def test_odd_input_does_not_break_the_console(tmp_path: Path) -> None:
     assert sent[-1].startswith("Daan Wolters")
 
 
-@pytest.mark.parametrize(
-    ("locale", "expected"),
-    [
-        ("nl", ["Spelregels van buurtpreventie", "From now on I will write to you in English."]),
-        ("en", ["House rules of buurtpreventie", "Spelregels van buurtpreventie"]),
+DEMO_STEPS = {
+    "nl": [
+        "Spelregels van buurtpreventie",  # the house rules
+        "bot: 🚨 Melding: Verdacht voertuig",  # the guided melding is posted
+        "12-GZB-8",  # with the plate normalised
+        "bot (↩ #23): ☎ 112 is gebeld door Eva Nijhuis",  # 112 announced once
+        "112 is al gebeld om",  # the second /112
+        "Doorgezet naar 4 ontvangers: Regiegroep Hof van Twente, Buurtpreventie Goor Oost, "
+        "Buurtpreventie Goor West, Buurtpreventie Goor Zuid.",
+        "[Buurtpreventie Markelo Dorp · signal] bot: ⬆ Doorgezet vanuit Goor Centrum",  # forward
+        "From now on I will write to you in English.",
+        "Je hebt nu 3 actieve waarschuwingen",
+        "[Buurtpreventie Goor Centrum · telegram] Joost Olthof: removed from the group",
+        "[Buurtpreventie Goor Oost · telegram] Joost Olthof: removed from the group",  # blocked
+        "De blokkade van Joost Olthof is opgeheven.",
+        "Hanneke Pierik hief de blokkade van Joost Olthof op",  # the log
     ],
-)
-def test_demo_plays_in_both_languages(tmp_path: Path, locale: str, expected: list[str]) -> None:
+    "en": [
+        "House rules of buurtpreventie",
+        "bot: 🚨 Melding: Suspicious vehicle",
+        "bot (↩ #23): ☎ 112 has been called by Eva Nijhuis",
+        "112 was already called at",
+        "Passed on to 4 targets: Regiegroep Hof van Twente",
+        "Forwarded by Ria Vos of the regiegroep",
+        "Spelregels van buurtpreventie",  # Eva chose Dutch
+        "You now have 3 active warnings",
+        "[Buurtpreventie Goor Oost · telegram] Joost Olthof: removed from the group",
+        "The block of Joost Olthof has been lifted.",
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_demo_plays_every_flow_in_both_languages(tmp_path: Path, locale: str) -> None:
     result = buurtbot("demo", "--locale", locale, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    for text in expected:
-        assert text in result.stdout
+    assert "Traceback" not in result.stderr
+    position = 0
+    for step in DEMO_STEPS[locale]:
+        found = result.stdout.find(step, position)
+        assert found >= 0, f"missing or out of order: {step!r}"
+        position = found
+    # Every target receives the escalation once.
+    assert result.stdout.count("[Regiegroep Hof van Twente · telegram] bot: ⬆") == 1
+    # After the block is lifted, joining Goor Oost again removes nobody.
+    assert result.stdout.count("Goor Oost · telegram] Joost Olthof: removed from the group") == 1
     assert not (tmp_path / "bot.db").exists(), "the demo must not touch the real database"
 
 

@@ -41,7 +41,7 @@ from buurtbot.core.events import (
     Sender,
 )
 from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
-from buurtbot.core.ports import Capabilities, ChatPort, EventSink
+from buurtbot.core.ports import Capabilities, ChatPort, EventSink, RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,10 @@ class ConsoleAdapter(ChatPort):
         add_members=True,
         remove_members=True,
         max_text_length=4096,
+        # A terminal takes whatever is printed; only a real platform needs pacing.
+        rate_limits=RateLimits(
+            overall_per_second=10_000, per_chat_per_second=10_000, per_group_per_minute=600_000
+        ),
     )
 
     def __init__(
