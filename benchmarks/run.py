@@ -11,11 +11,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import console_messages
+from benchmarks import console_messages, fanout
 
 
 def main() -> int:
     print(console_messages.report(console_messages.run()))
+    print(fanout.report(fanout.run()))
     return 0
 
 

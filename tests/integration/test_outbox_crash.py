@@ -99,7 +99,8 @@ def test_killed_workers_lose_nothing_and_repeat_only_what_was_in_flight(
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     expected = queue(migrated_url)
-    options = ("--lease", "1", "--concurrency", str(concurrency))
+    # A little network latency before each POST, like a real platform's round trip.
+    options = ("--lease", "1", "--concurrency", str(concurrency), "--send-delay", "0.01")
     with StandIn() as standin:
         for kill in range(KILLS):
             worker = start_worker(migrated_url, standin, *options)
@@ -108,7 +109,7 @@ def test_killed_workers_lose_nothing_and_repeat_only_what_was_in_flight(
             while standin.count() < target and worker.poll() is None:
                 assert time.monotonic() < deadline, f"the worker stalled (seed {seed})"
                 time.sleep(0.002)
-            time.sleep(rng.uniform(0, 0.02))
+            time.sleep(rng.uniform(0, 0.03))  # anywhere in a send-and-record cycle
             assert worker.poll() is None, f"worker finished before kill {kill} (seed {seed})"
             worker.send_signal(signal.SIGKILL)
             worker.communicate()  # reaps it and closes its pipe

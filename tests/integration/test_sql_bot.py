@@ -164,7 +164,11 @@ def test_the_relay_delivers_retries_and_sets_aside(
     asyncio.run(relay.deliver_due())
     with uow_factory() as uow:
         assert uow.outbox.due(clock.at + timedelta(days=1), 10) == []
-    assert len(port.performed) == 3
+    # The dead message is set aside; the regiegroep hears once that the group is unreachable.
+    assert len(port.performed) == 4
+    notice = port.performed[3]
+    assert isinstance(notice, SendText)
+    assert notice.chat.chat_id == "-1001000000099"  # the regiegroep of the example
 
 
 def test_a_chat_on_another_platform_waits_for_its_adapter(

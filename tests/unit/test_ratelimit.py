@@ -78,6 +78,28 @@ def test_a_burst_never_puts_more_than_the_limit_in_one_second() -> None:
     assert total == pytest.approx(299 / 30)  # no slower than the limit needs
 
 
+def test_slightly_late_sends_keep_their_slots() -> None:
+    """A busy event loop wakes a little late; over 300 sends that must not add up."""
+    pace = Window(1000, 100.0, paced=True)  # a slot every 0.1 s; the count never binds
+    t = 0.0
+    for _ in range(300):
+        t += pace.wait(t) + 0.01  # always 10 ms late
+        assert pace.wait(t) == 0.0
+        pace.record(t)
+    assert t == pytest.approx(29.9 + 0.02)  # still on the 0.1 s schedule
+
+
+def test_after_a_long_delay_the_pace_restarts_from_now() -> None:
+    rl, clock = limiter(overall=10)
+    assert rl.acquire(group(1)) == 0.0
+    clock.advance(0.16)  # more than half a gap late for the 0.1 slot
+    assert rl.acquire(group(2)) == 0.0
+    assert rl.wait(group(3)) == pytest.approx(0.1)  # no burst to make up for it
+    clock.advance(0.1 + 0.04)  # late, but within half a gap
+    assert rl.acquire(group(3)) == 0.0
+    assert rl.wait(group(4)) == pytest.approx(0.06)  # the slot after is kept
+
+
 def test_slack_widens_every_window() -> None:
     rl, clock = limiter(overall=2, per_chat=1, slack=0.25)
     assert rl.acquire(group(1)) == 0.0
@@ -251,7 +273,7 @@ def max_in_span(times: list[float], span: float) -> int:
 rates = st.sampled_from([INF, 0.5, 1.0, 2.0, 3.5, 10.0])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     overall=st.sampled_from([INF, 1.0, 4.0, 30.0]),
     per_chat=rates,
@@ -288,7 +310,8 @@ def test_no_window_is_ever_overfilled_and_every_wait_is_exact(
         assert max_in_span(everything, 1.0) <= math.floor(overall)
         ordered = sorted(everything)
         gaps = [b - a for a, b in itertools.pairwise(ordered)]
-        assert all(g >= 1.0 / math.floor(overall) - EPS for g in gaps)
+        # Paced: a late send may use its slot, never less than half a gap after the last.
+        assert all(g >= 0.5 / math.floor(overall) - EPS for g in gaps)
     for chat, times in sent.items():
         if not math.isinf(per_chat):
             count, span = (math.floor(per_chat), 1.0) if per_chat >= 1 else (1, 1 / per_chat)

@@ -7,8 +7,8 @@ Guarantees, and how they are kept:
   mark repeats that one send (the claim lapses and the item is handed out again), so
   duplicates are bounded by the sends in flight at the crash, never more than one per chat.
 - *In order within a chat.* Storage hands out only the oldest pending item of a chat, and
-  the relay keeps at most one item per chat in hand; a later item waits until the earlier
-  one is delivered or given up on, even across retries.
+  the relay never overlaps two sends to one chat; a later item waits until the earlier one
+  is delivered or given up on, even across retries.
 - *Under the platform's rate limits.* Each port's :class:`~buurtbot.core.ports.RateLimits`
   feed one :class:`~buurtbot.core.services.ratelimit.RateLimiter`; a send starts only with a
   slot. A chat that must wait briefly is waited for; one that must wait longer goes back to
@@ -31,15 +31,15 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
-from buurtbot.core.actions import AnswerButton, CopyMessage, SendText
+from buurtbot.core.actions import Action, AnswerButton, CopyMessage, EditText, SendText
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.model import GroupKind
 from buurtbot.core.i18n import Translators
-from buurtbot.core.ids import ChatRef, Platform, PlatformIdentity
+from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
 from buurtbot.core.ports import (
     ChatPort,
     Clock,
@@ -66,6 +66,8 @@ MAX_BACKOFF_SECONDS = 600.0
 NO_ADAPTER_SECONDS = 60.0
 #: The longest platform retry-after honoured as given; longer ones are cut to this.
 MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
+#: How long an edit waits before looking again whether its message has been delivered.
+EDIT_WAIT_SECONDS = 5.0
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
@@ -98,10 +100,12 @@ class OutboxRelay:
     """Sends what the outbox holds. One relay per process; several processes may share one
     outbox (storage's claims keep them apart), each keeping its own rate limits.
 
+    ``translators`` word the notices to the regiegroep (without: the English source text).
     ``batch``: the most items in hand at once (claimed, waiting or being sent).
     ``concurrency``: the most sends in flight at once. ``hold_seconds``: the longest an item
     waits in memory for a slot before it goes back to storage; keep it well below the
-    storage's claim lease. ``monotonic`` and ``rng`` are injectable for tests.
+    storage's claim lease. ``slack`` widens every rate-limit window (see
+    :mod:`~buurtbot.core.services.ratelimit`). ``monotonic`` and ``rng`` are for tests.
     """
 
     def __init__(
@@ -121,7 +125,9 @@ class OutboxRelay:
         rng: random.Random | None = None,
     ) -> None:
         if batch < 1 or concurrency < 1 or max_attempts < 1 or hold_seconds < 0:
-            raise ValueError("batch, concurrency and max_attempts must be positive")
+            raise ValueError(
+                "batch, concurrency and max_attempts must be positive, hold_seconds not negative"
+            )
         self.uow_factory = uow_factory
         self.ports = ports
         self.clock = clock
@@ -268,8 +274,14 @@ class OutboxRelay:
                 log.info("no adapter for %s; outbox item %s waits", chat.platform, h.item.key)
                 back.append((h.item, NO_ADAPTER_SECONDS))
                 continue
-            if chat in sending or len(running) >= self.concurrency:
+            if chat in sending:
                 keep.append(h)
+                continue
+            if len(running) >= self.concurrency:
+                if now - h.since > self.hold_seconds:  # slow sends ahead: outlive no claim
+                    back.append((h.item, 0.0))
+                else:
+                    keep.append(h)
                 continue
             wait = self.limiter(port).acquire(chat)
             if wait <= 0:
@@ -289,8 +301,11 @@ class OutboxRelay:
         """Perform one item and record the outcome; never raises (a failure to record is
         logged: the claim lapses and the item is tried again)."""
         try:
+            action = await self._resolved(item)
+            if action is None:
+                return
             try:
-                result = await port.perform(item.action)
+                result = await port.perform(action)
             except TransientDeliveryError as exc:
                 if exc.retry_after is not None and exc.retry_after > 0:
                     wait = min(exc.retry_after, MAX_RETRY_AFTER_SECONDS)
@@ -310,6 +325,28 @@ class OutboxRelay:
                 )
         except Exception:
             log.exception("recording the outcome of outbox item %s failed", item.key)
+
+    async def _resolved(self, item: OutboxItem) -> Action | None:
+        """The action ready to perform. An edit needs the platform's reference of the message
+        it edits: until that message is delivered the edit waits; if it never will be, the
+        edit is pointless and set aside."""
+        action = item.action
+        if not isinstance(action, EditText) or action.message is not None:
+            return action
+
+        def look() -> tuple[MessageRef | None, str | None]:
+            with self.uow_factory() as uow:
+                key = action.outbox_key
+                return uow.outbox.sent_message(key), uow.outbox.state(key)
+
+        sent, state = cast(tuple[MessageRef | None, str | None], await self._run(look))
+        if sent is not None:
+            return replace(action, message=sent)
+        if state == "pending":
+            await self._release([(item, EDIT_WAIT_SECONDS)])
+        else:
+            await self._bury(item, f"the message to edit ({action.outbox_key}) was not delivered")
+        return None
 
     async def _failed(self, item: OutboxItem, error: str) -> None:
         attempts = item.attempts + 1

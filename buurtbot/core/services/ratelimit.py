@@ -48,9 +48,13 @@ class Window:
 
     Times are monotonic seconds. Callers only record sends at the current time, so the log
     stays ordered and holds at most ``count`` entries.
+
+    Pacing keeps a schedule of slots ``gap`` apart. A send a little late (less than half a
+    gap) still uses its slot, so the small delays of a busy event loop do not add up along
+    the schedule; after a longer pause the schedule restarts from now.
     """
 
-    __slots__ = ("_sent", "count", "gap", "seconds")
+    __slots__ = ("_sent", "_slot", "count", "gap", "seconds")
 
     def __init__(self, count: int, seconds: float, *, paced: bool = False) -> None:
         if count < 1 or not seconds > 0:
@@ -59,6 +63,7 @@ class Window:
         self.seconds = seconds
         self.gap = seconds / count if paced else 0.0
         self._sent: deque[float] = deque()
+        self._slot = -math.inf  # the earliest start of the next paced send
 
     @classmethod
     def for_rate(
@@ -84,12 +89,15 @@ class Window:
         ready = now
         if len(self._sent) >= self.count:
             ready = self._sent[-self.count] + self.seconds
-        if self.gap and self._sent:
-            ready = max(ready, self._sent[-1] + self.gap)
+        if self.gap:
+            ready = max(ready, self._slot)
         return max(ready - now, 0.0)
 
     def record(self, now: float) -> None:
         self._sent.append(now)
+        if self.gap:
+            on_time = now - self._slot <= self.gap / 2
+            self._slot = (self._slot if on_time else now) + self.gap
         while len(self._sent) > self.count:
             self._sent.popleft()
 
