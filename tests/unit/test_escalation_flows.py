@@ -144,3 +144,17 @@ def test_the_audit_log_records_escalation_without_the_message(world: World) -> N
     [entry] = [e for e in world.store.state.audit if e.action.value == "escalated"]
     assert entry.detail["targets"] == "4"
     assert REPORT not in repr(entry)
+
+
+def test_the_log_shows_where_an_escalation_got(world: World) -> None:
+    escalate(world)
+    world.flush()
+    [log] = texts(world.says("hanneke", "regie", "/logboek"))
+    assert "escaleerde een bericht uit Buurtpreventie Goor Centrum" in log
+    assert "4 van 4 ontvangers bereikt" in log
+
+
+def test_help_teaches_saar_briefly(world: World) -> None:
+    [reply] = texts(world.says("daan", "goor-centrum", "/hulp"))
+    assert "SAAR" in reply
+    assert "0900-8844" in reply

@@ -56,4 +56,8 @@ def help_text(tr: Translator, commands: Iterable[Command], *, private: bool) -> 
     _ = tr.gettext
     heading = _("What you can do here:") if not private else _("What you can do with me:")
     lines = [f"{shown_name(c, tr.locale)} – {describe(tr, c)}" for c in commands]
-    return RichText.of(bold(heading), "\n", "\n".join(lines))
+    saar = _(
+        "SAAR: Signal what you see, Alert 112 (police act only on a 112 call; no urgency: "
+        "0900-8844), App the group, React only when it is safe."
+    )
+    return RichText.of(bold(heading), "\n", "\n".join(lines), "\n\n", saar)

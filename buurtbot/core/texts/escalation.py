@@ -153,3 +153,16 @@ def area_label(tr: Translator, area: str) -> str:
         "gemeente": _("to the whole gemeente"),
     }
     return labels.get(area, area)
+
+
+def delivery_summary(tr: Translator, total: int, delivered: int, failed: int) -> str:
+    """How far an escalation got (for the log): ``: 3 of 4 delivered, 1 failed``."""
+    _ = tr.gettext
+    text = tr.ngettext(
+        "{delivered} of {total} target reached", "{delivered} of {total} targets reached", total
+    ).format(delivered=delivered, total=total)
+    if failed:
+        text += ", " + tr.ngettext("{failed} failed", "{failed} failed", failed).format(
+            failed=failed
+        )
+    return ": " + text

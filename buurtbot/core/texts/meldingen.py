@@ -158,7 +158,12 @@ def melding_post(
     lines += [status_112(tr, called), "\n"]
     if called is None:
         lines.append(
-            italic(_("Police only act on a 112 call. Called? Reply /112 to this message."))
+            italic(
+                _(
+                    "Police only act on a 112 call (no urgency: 0900-8844). Called? Reply /112 "
+                    "to this message."
+                )
+            )
         )
     else:
         lines.append(italic(_("112 has been called: there is no need to call again.")))

@@ -38,7 +38,7 @@ from buurtbot.core.actions import DeclineJoin, RemoveMember
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.errors import RosterError
-from buurtbot.core.domain.escalation import Scope
+from buurtbot.core.domain.escalation import DeliveryState, Scope
 from buurtbot.core.domain.model import GemeenteRole, Group, GroupKind, Person
 from buurtbot.core.domain.moderation import (
     Block,
@@ -770,8 +770,22 @@ def show_log(s: Situation, cmd: CommandReceived) -> None:
                 group=group.name if group else entry.group_id,
                 reason=_reason_in_words(s.tr, entry),
             )
+            + _delivery_in_words(s, entry)
         )
     s.reply(texts.log_text(s.tr, lines), to=cmd.message)
+
+
+def _delivery_in_words(s: Situation, entry: AuditEntry) -> str:
+    """Where an escalation went and how far it got, e.g. ``: 3 of 4 delivered``."""
+    escalation = entry.detail.get("escalation")
+    if entry.action not in (AuditAction.ESCALATED, AuditAction.FORWARDED) or not escalation:
+        return ""
+    deliveries = s.uow.escalations.deliveries(escalation)
+    if not deliveries:
+        return ""
+    delivered = sum(1 for d in deliveries if d.state is DeliveryState.DELIVERED)
+    failed = sum(1 for d in deliveries if d.state is DeliveryState.FAILED)
+    return escalation_texts.delivery_summary(s.tr, len(deliveries), delivered, failed)
 
 
 def _reason_in_words(tr: Translator, entry: AuditEntry) -> str:
