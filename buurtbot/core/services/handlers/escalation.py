@@ -115,6 +115,20 @@ def escalate(s: Situation, cmd: CommandReceived) -> None:
         politie=_politie(s),
     )
     reached = _deliver(s, escalation, melding, targets)
+    _report(s, cmd, escalation, reached, AuditAction.ESCALATED, reason=str(scope))
+
+
+def _report(
+    s: Situation,
+    cmd: CommandReceived,
+    escalation: Escalation,
+    reached: list[str],
+    action: AuditAction,
+    *,
+    reason: str,
+) -> None:
+    """Tell the sender where it went, and log it (the source group, never the text)."""
+    assert s.network is not None and s.person is not None
     s.reply(
         texts.escalated_to(s.tr, reached) if reached else texts.nothing_new(s.tr),
         to=cmd.message,
@@ -123,10 +137,10 @@ def escalate(s: Situation, cmd: CommandReceived) -> None:
         AuditEntry(
             gemeente_id=s.network.gemeente.id,
             at=s.now,
-            action=AuditAction.ESCALATED,
+            action=action,
             actor=s.person.id,
-            group_id=s.group.id,
-            reason=str(scope),
+            group_id=escalation.source_group,
+            reason=reason,
             detail={"escalation": escalation.id, "targets": str(len(reached))},
         )
     )
@@ -218,21 +232,7 @@ def forward(s: Situation, cmd: CommandReceived) -> None:
     melding = s.uow.meldingen.get(escalation.melding_id) if escalation.melding_id else None
     name = s.person.display_name or "?"
     reached = _deliver(s, escalation, melding, targets, forwarded_by=name)
-    s.reply(
-        texts.escalated_to(s.tr, reached) if reached else texts.nothing_new(s.tr),
-        to=cmd.message,
-    )
-    s.uow.audit.add(
-        AuditEntry(
-            gemeente_id=s.network.gemeente.id,
-            at=s.now,
-            action=AuditAction.FORWARDED,
-            actor=s.person.id,
-            group_id=escalation.source_group,
-            reason=area,
-            detail={"escalation": escalation.id, "targets": str(len(reached))},
-        )
-    )
+    _report(s, cmd, escalation, reached, AuditAction.FORWARDED, reason=area)
 
 
 COMMAND_HANDLERS: dict[Command, CommandHandler] = {
