@@ -34,19 +34,24 @@ How it keeps the contracts of :mod:`buurtbot.core.ports`:
   second escalation of one source message (forwards excepted), a reused outbox key of a
   delivery, or a second block in force raise :class:`ValueError`. A delivery's state is
   read from its outbox record. Audit ids come from a store-wide sequence like outbox ids.
-  Person erasure is not a port operation; :meth:`FakeState.forget_person` mimics what the
-  database's ``ON DELETE`` rules do, for tests of erasure.
+  :meth:`FakePersonRepository.delete` erases a person as the SQL repository does: it clears
+  what no foreign key reaches (a "112 called" name, waiting choices, outbox items naming
+  them), then :meth:`FakeState.forget_person` mimics the database's ``ON DELETE`` rules.
+- Sign-ups (aanmeldingen, invites, attempts) keep the SQL rules too. ``invites.use`` answers
+  ``False`` for a used or revoked invite, so two units of work redeeming one invite cannot
+  both commit: the second commit raises :class:`FakeConflict`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from buurtbot.core.actions import Action
+from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingId, AanmeldingState, Invite
 from buurtbot.core.domain.audit import AuditEntry
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.domain.escalation import (
@@ -70,10 +75,13 @@ from buurtbot.core.ids import (
     PlatformIdentity,
 )
 from buurtbot.core.ports import (
+    AanmeldingRepository,
+    Attempts,
     AuditLog,
     BlockRepository,
     Dialogues,
     EscalationRepository,
+    InviteRepository,
     MeldingRepository,
     MembershipRepository,
     NetworkRepository,
@@ -148,6 +156,11 @@ class FakeState:
     audit: list[AuditEntry] = field(default_factory=list)
     dialogues: dict[tuple[ChatRef, PersonId], Dialogue] = field(default_factory=dict)
     nudges: set[tuple[PersonId, str, date]] = field(default_factory=set)
+    aanmeldingen: dict[AanmeldingId, Aanmelding] = field(default_factory=dict)
+    #: Keyed by token hash.
+    invites: dict[str, Invite] = field(default_factory=dict)
+    #: (who, kind, at), in the order they were recorded.
+    attempts: list[tuple[str, str, datetime]] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -169,6 +182,9 @@ class FakeState:
             audit=list(self.audit),
             dialogues=dict(self.dialogues),
             nudges=set(self.nudges),
+            aanmeldingen=dict(self.aanmeldingen),
+            invites=dict(self.invites),
+            attempts=list(self.attempts),
         )
 
     def forget_person(self, person_id: PersonId) -> None:
@@ -218,6 +234,16 @@ class FakeState:
         ]
         self.dialogues = {k: d for k, d in self.dialogues.items() if k[1] != person_id}
         self.nudges = {n for n in self.nudges if n[0] != person_id}
+        # Their aanmeldingen go (CASCADE), and with them those aanmeldingen's invites; the
+        # beheerder who decided one is forgotten (SET NULL).
+        self.aanmeldingen = {
+            aid: (replace(a, decided_by=None) if a.decided_by == person_id else a)
+            for aid, a in self.aanmeldingen.items()
+            if a.person_id != person_id
+        }
+        self.invites = {
+            h: i for h, i in self.invites.items() if i.aanmelding_id in self.aanmeldingen
+        }
 
     # -- reference checks, as foreign keys would make them ---------------------------------
     def require_gemeente(self, gemeente_id: GemeenteId) -> None:
@@ -229,6 +255,13 @@ class FakeState:
             return
         if not any(g.id == group_id for n in self.networks.values() for g in n.groups):
             raise KeyError(f"unknown group {group_id}")
+
+    def require_buurt(self, gemeente_id: GemeenteId, buurt_id: BuurtId | None) -> None:
+        if buurt_id is None or (gemeente_id, buurt_id) in self.archived_buurten:
+            return
+        network = self.networks.get(gemeente_id)
+        if network is None or not any(b.id == buurt_id for b in network.buurten):
+            raise KeyError(f"unknown buurt {buurt_id} in {gemeente_id}")
 
     def require_persons(self, *person_ids: PersonId | None) -> None:
         missing = sorted({p for p in person_ids if p is not None and p not in self.persons})
@@ -326,6 +359,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.audit = FakeAuditLog(self)
         self.dialogues = FakeDialogues(self)
         self.nudges = FakeNudges(self)
+        self.aanmeldingen = FakeAanmeldingRepository(self)
+        self.invites = FakeInviteRepository(self)
+        self.attempts = FakeAttempts(self)
 
     @property
     def writes(self) -> list[str]:
@@ -474,6 +510,30 @@ class FakePersonRepository(_Repo, PersonRepository):
                 s.gemeente_roles.pop((gemeente_id, person_id), None)
 
         self._uow.write(f"persons.set_gemeente_roles({person_id})", change)
+
+    def delete(self, person_id: PersonId) -> None:
+        self._uow.write(f"persons.delete({person_id})", lambda s: _delete_person(s, person_id))
+
+
+def _delete_person(s: FakeState, person_id: PersonId) -> None:
+    """What the SQL repository does: clear what no foreign key reaches, then let the
+    ``ON DELETE`` rules (:meth:`FakeState.forget_person`) do the rest."""
+    person = s.persons.get(person_id)
+    if person is None:
+        return
+    for mid, m in s.meldingen.items():
+        if m.called_112 is not None and m.called_112.by == person_id:
+            s.meldingen[mid] = replace(m, called_112=replace(m.called_112, by_name=""))
+    s.choices = {k: c for k, c in s.choices.items() if k[1] != person_id}
+    needles = {person.id, *(i.user_ref for i in person.identities)} | (
+        {person.display_name.strip()} if person.display_name.strip() else set()
+    )
+    s.outbox = {
+        i: r
+        for i, r in s.outbox.items()
+        if not any(n in r.key or n in repr(r.action) for n in needles)
+    }
+    s.forget_person(person_id)
 
 
 def _save_person(s: FakeState, person: Person) -> None:
@@ -682,6 +742,10 @@ class FakeMeldingRepository(_Repo, MeldingRepository):
             if m.group_id == group_id and m.created_at >= since
         ]
         return max(found, key=lambda m: (m.created_at, m.id), default=None)
+
+    def reported_by(self, person_id: PersonId) -> list[Melding]:
+        found = [m for m in self._s.meldingen.values() if m.reporter == person_id]
+        return sorted(found, key=lambda m: (m.created_at, m.id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -906,3 +970,123 @@ class FakeNudges(_Repo, Nudges):
             return True
 
         return self._uow.write(f"nudges.first_today({person}, {kind})", change)
+
+
+# ---------------------------------------------------------------------------------------------
+class FakeAanmeldingRepository(_Repo, AanmeldingRepository):
+    def save(self, aanmelding: Aanmelding) -> None:
+        a = aanmelding
+
+        def change(s: FakeState) -> None:
+            s.require_gemeente(a.gemeente_id)
+            s.require_buurt(a.gemeente_id, a.buurt_id)
+            s.require_group(a.group_id)
+            s.require_persons(a.decided_by, a.person_id)
+            s.aanmeldingen[a.id] = a
+
+        self._uow.write(f"aanmeldingen.save({a.id})", change)
+
+    def get(self, aanmelding_id: AanmeldingId) -> Aanmelding | None:
+        return self._s.aanmeldingen.get(aanmelding_id)
+
+    def in_state(
+        self, gemeente_id: GemeenteId, states: frozenset[AanmeldingState]
+    ) -> list[Aanmelding]:
+        return _oldest_first(
+            a
+            for a in self._s.aanmeldingen.values()
+            if a.gemeente_id == gemeente_id and a.state in states
+        )
+
+    def for_group(self, group_id: GroupId, states: frozenset[AanmeldingState]) -> list[Aanmelding]:
+        return _oldest_first(
+            a for a in self._s.aanmeldingen.values() if a.group_id == group_id and a.state in states
+        )
+
+    def waiting_per_buurt(self, gemeente_id: GemeenteId) -> dict[BuurtId, int]:
+        counts: dict[BuurtId, int] = {}
+        for a in self._s.aanmeldingen.values():
+            if a.gemeente_id == gemeente_id and a.state is AanmeldingState.WAITING and a.buurt_id:
+                counts[a.buurt_id] = counts.get(a.buurt_id, 0) + 1
+        return counts
+
+    def delete(self, aanmelding_id: AanmeldingId) -> None:
+        def change(s: FakeState) -> None:
+            s.aanmeldingen.pop(aanmelding_id, None)
+            s.invites = {h: i for h, i in s.invites.items() if i.aanmelding_id != aanmelding_id}
+
+        self._uow.write(f"aanmeldingen.delete({aanmelding_id})", change)
+
+
+def _oldest_first(found: Iterable[Aanmelding]) -> list[Aanmelding]:
+    return sorted(found, key=lambda a: (a.created_at, a.id))
+
+
+class FakeInviteRepository(_Repo, InviteRepository):
+    """Like the SQL one; :meth:`use` answers ``False`` for an invite used or revoked, so two
+    units of work redeeming one invite cannot both commit (the second gets
+    :class:`FakeConflict`: its answer changes from ``True`` to ``False`` on replay)."""
+
+    def add(self, invite: Invite) -> None:
+        i = invite
+
+        def change(s: FakeState) -> None:
+            if i.token_hash in s.invites:
+                raise ValueError("an invite with this token exists already")
+            if i.aanmelding_id not in s.aanmeldingen:
+                raise KeyError(f"unknown aanmelding {i.aanmelding_id}")
+            s.require_gemeente(i.gemeente_id)
+            s.require_group(i.group_id)
+            s.invites[i.token_hash] = i
+
+        self._uow.write(f"invites.add({i.aanmelding_id})", change)
+
+    def by_hash(self, token_hash: str) -> Invite | None:
+        return self._s.invites.get(token_hash)
+
+    def for_aanmelding(self, aanmelding_id: AanmeldingId) -> list[Invite]:
+        return sorted(
+            (i for i in self._s.invites.values() if i.aanmelding_id == aanmelding_id),
+            key=lambda i: (i.created_at, i.token_hash),
+        )
+
+    def use(self, token_hash: str, at: datetime, by: PlatformIdentity) -> bool:
+        def change(s: FakeState) -> bool:
+            invite = s.invites.get(token_hash)
+            if invite is None or invite.used_at is not None or invite.revoked_at is not None:
+                return False
+            s.invites[token_hash] = replace(invite, used_at=at, used_by=by)
+            return True
+
+        return self._uow.write(f"invites.use({token_hash[:8]})", change)
+
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        def change(s: FakeState) -> None:
+            invite = s.invites.get(token_hash)
+            if invite is None:
+                raise KeyError("unknown invite")
+            if invite.revoked_at is None:
+                s.invites[token_hash] = replace(invite, revoked_at=at)
+
+        self._uow.write(f"invites.revoke({token_hash[:8]})", change)
+
+    def expired_unused(self, now: datetime) -> list[Invite]:
+        return sorted(
+            (
+                i
+                for i in self._s.invites.values()
+                if i.used_at is None and i.revoked_at is None and i.expires_at <= now
+            ),
+            key=lambda i: (i.expires_at, i.token_hash),
+        )
+
+
+class FakeAttempts(_Repo, Attempts):
+    def record(self, who: str, kind: str, at: datetime) -> None:
+        def change(s: FakeState) -> None:
+            s.attempts.append((who, kind, at))
+
+        self._uow.write(f"attempts.record({kind})", change)
+
+    def count(self, who: str, kind: str, since: datetime) -> int:
+        return sum(1 for w, k, at in self._s.attempts if (w, k) == (who, kind) and at >= since)

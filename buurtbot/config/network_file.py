@@ -18,6 +18,8 @@ Schema (``examples/hof-van-twente.toml`` is a complete, commented example)::
     called_112_window_minutes = 120  # optional; how long "112 was called" counts
     group_warning_notice = true      # optional; tell the group briefly when someone is warned
     chatter_nudge = false            # optional; nudge people privately about chatter
+    invite_valid_days = 7            # optional; how long an invite to a buurtgroep is valid
+    auto_route = true                # optional; false: the hoofdcoordinator routes sign-ups
     categories = ["inbraak", "verdachte-persoon", "verdacht-voertuig", "vandalisme",
                   "overig"]          # optional; melding categories (slugs), these by default
     flagged_words = ["..."]          # optional; added to the packaged list of cursing/slurs
@@ -157,6 +159,8 @@ _GEMEENTE_KEYS = (
     "called_112_window_minutes",
     "group_warning_notice",
     "chatter_nudge",
+    "invite_valid_days",
+    "auto_route",
     "categories",
     "flagged_words",
 )
@@ -643,6 +647,8 @@ class _Parser:
             called_112_window_minutes=self.positive(table, "called_112_window_minutes", w, 120),
             group_warning_notice=self.boolean(table, "group_warning_notice", w, True),
             chatter_nudge=self.boolean(table, "chatter_nudge", w, False),
+            invite_valid_days=self.positive(table, "invite_valid_days", w, 7),
+            auto_route=self.boolean(table, "auto_route", w, True),
             categories=self.categories(table, w),
             extra_flagged_words=self.flagged_words(table, w),
         )

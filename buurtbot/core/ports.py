@@ -14,6 +14,12 @@ from types import TracebackType
 from typing import Self
 
 from buurtbot.core.actions import Action, DeliveryResult
+from buurtbot.core.domain.aanmelding import (
+    Aanmelding,
+    AanmeldingId,
+    AanmeldingState,
+    Invite,
+)
 from buurtbot.core.domain.audit import AuditEntry
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.domain.escalation import Escalation, EscalationDelivery, EscalationId
@@ -23,6 +29,7 @@ from buurtbot.core.domain.moderation import Block, Warning, WarningId
 from buurtbot.core.domain.network import Network
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.ids import (
+    BuurtId,
     ChatRef,
     GemeenteId,
     GroupId,
@@ -183,6 +190,18 @@ class PersonRepository(abc.ABC):
         self, gemeente_id: GemeenteId, person_id: PersonId, roles: frozenset[GemeenteRole]
     ) -> None: ...
 
+    @abc.abstractmethod
+    def delete(self, person_id: PersonId) -> None:
+        """Erase the person; rows that record what they did keep the record without them
+        (pseudonymised), rows about them go.
+
+        Besides the person, their identities, roles and memberships: the name kept with a
+        "112 called" status they gave is cleared, their waiting choices go, and so does every
+        outbox item addressed to them or naming them (their id, an account or their name),
+        so the messages about them do not outlive them. Queue what must still reach them
+        (a last confirmation, a removal) after this call. Nothing happens for an unknown id.
+        """
+
 
 class MembershipRepository(abc.ABC):
     @abc.abstractmethod
@@ -302,6 +321,10 @@ class MeldingRepository(abc.ABC):
     def latest_in_group(self, group_id: GroupId, since: datetime) -> Melding | None:
         """The newest melding of the group created at or after ``since``."""
 
+    @abc.abstractmethod
+    def reported_by(self, person_id: PersonId) -> list[Melding]:
+        """The meldingen the person reported, oldest first (for showing them their data)."""
+
 
 class EscalationRepository(abc.ABC):
     @abc.abstractmethod
@@ -393,6 +416,66 @@ class Nudges(abc.ABC):
         """Record the nudge; ``False`` when the person had this kind of nudge on ``day``."""
 
 
+class AanmeldingRepository(abc.ABC):
+    @abc.abstractmethod
+    def save(self, aanmelding: Aanmelding) -> None:
+        """Insert or update. Ids are unique across gemeenten."""
+
+    @abc.abstractmethod
+    def get(self, aanmelding_id: AanmeldingId) -> Aanmelding | None: ...
+
+    @abc.abstractmethod
+    def in_state(
+        self, gemeente_id: GemeenteId, states: frozenset[AanmeldingState]
+    ) -> list[Aanmelding]:
+        """The gemeente's aanmeldingen in one of ``states``, oldest first."""
+
+    @abc.abstractmethod
+    def for_group(self, group_id: GroupId, states: frozenset[AanmeldingState]) -> list[Aanmelding]:
+        """The aanmeldingen routed to a buurtgroep in one of ``states``, oldest first."""
+
+    @abc.abstractmethod
+    def waiting_per_buurt(self, gemeente_id: GemeenteId) -> dict[BuurtId, int]:
+        """How many wait (state WAITING) per buurt."""
+
+    @abc.abstractmethod
+    def delete(self, aanmelding_id: AanmeldingId) -> None:
+        """Erase the aanmelding (and its invites)."""
+
+
+class InviteRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, invite: Invite) -> None: ...
+
+    @abc.abstractmethod
+    def by_hash(self, token_hash: str) -> Invite | None: ...
+
+    @abc.abstractmethod
+    def for_aanmelding(self, aanmelding_id: AanmeldingId) -> list[Invite]: ...
+
+    @abc.abstractmethod
+    def use(self, token_hash: str, at: datetime, by: PlatformIdentity) -> bool:
+        """Mark the invite used, only if it is still unused and unrevoked; ``False`` when
+        another redemption got there first. Safe against concurrent redemptions."""
+
+    @abc.abstractmethod
+    def revoke(self, token_hash: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def expired_unused(self, now: datetime) -> list[Invite]:
+        """Unused, unrevoked invites whose time is up (for the scheduler)."""
+
+
+class Attempts(abc.ABC):
+    """Counts attempts of one kind by one account (bad invite tokens), for rate limiting."""
+
+    @abc.abstractmethod
+    def record(self, who: str, kind: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def count(self, who: str, kind: str, since: datetime) -> int: ...
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over all repositories: everything commits together or not at all."""
 
@@ -409,6 +492,9 @@ class UnitOfWork(abc.ABC):
     audit: AuditLog
     dialogues: Dialogues
     nudges: Nudges
+    aanmeldingen: AanmeldingRepository
+    invites: InviteRepository
+    attempts: Attempts
 
     def __enter__(self) -> Self:
         return self

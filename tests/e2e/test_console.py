@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,31 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         result = buurtbot(*args, tmp_path=tmp_path)
         assert result.returncode == 0, args
         assert "usage: buurtbot" in result.stdout
+
+
+def test_sign_up_admit_and_redeem_an_invite(tmp_path: Path) -> None:
+    """A newcomer signs up by dialogue, the eigenaar admits, the invite is redeemed."""
+    network = ("run", "--network", str(EXAMPLE))
+    answers = "/as zoe\n/signup\nZoë de Vries\n7471 AB 12\n1\n1\n1\n/quit\n"
+    first = buurtbot(*network, tmp_path=tmp_path, stdin=answers)
+    assert first.returncode == 0, first.stderr
+    found = re.search(r"/(?:toelaten|admit) ([A-Z0-9]{6})", first.stdout)
+    assert found is not None, first.stdout
+    number = found.group(1)
+    admit = buurtbot(*network, tmp_path=tmp_path, stdin=f"/as anna\n/toelaten {number}\n/quit\n")
+    assert admit.returncode == 0, admit.stderr
+    invite = re.search(r"/start ([A-Za-z0-9_-]{16,64})", admit.stdout)
+    assert invite is not None, admit.stdout
+    redeem = buurtbot(
+        *network, tmp_path=tmp_path, stdin=f"/as zoe\n/start {invite.group(1)}\n1\n1\n/quit\n"
+    )
+    assert redeem.returncode == 0, redeem.stderr
+    assert "Buurtpreventie Goor Centrum" in redeem.stdout
+    anna = bot_lines(redeem.stdout, "private · Anna Huisman")
+    assert any("Zoë de Vries" in line for line in anna), redeem.stdout
+    again = buurtbot(
+        *network, tmp_path=tmp_path, stdin=f"/as zoe\n/start {invite.group(1)}\n/quit\n"
+    )
+    # used once: the invite does not work again (no house rules, no second welcome)
+    assert "0900-8844" not in again.stdout.split(f"/start {invite.group(1)}", 1)[1]
+    assert "Traceback" not in first.stderr + admit.stderr + redeem.stderr + again.stderr

@@ -22,7 +22,7 @@ TABLES_0001 = {
     "pending_choice",
     "outbox",
 }
-TABLES = TABLES_0001 | {
+TABLES_0002 = TABLES_0001 | {
     "melding",
     "escalation",
     "escalation_delivery",
@@ -32,6 +32,7 @@ TABLES = TABLES_0001 | {
     "dialogue",
     "nudge",
 }
+TABLES = TABLES_0002 | {"aanmelding", "invite", "attempt"}
 
 
 def _differences(engine: Engine) -> list[object]:
@@ -51,7 +52,7 @@ def test_the_orm_covers_the_expected_tables() -> None:
 def test_upgrade_gives_exactly_the_orm_schema(engine: Engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert _tables(engine) == TABLES
     assert _differences(engine) == []
 
@@ -70,7 +71,7 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert _tables(engine) == set()
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     assert _differences(engine) == []
 
 
@@ -100,8 +101,42 @@ def test_downgrade_to_the_initial_schema_keeps_the_data_and_upgrade_again(
     assert policy in ({}, "{}")
 
 
+def test_downgrade_to_0002_drops_only_the_signup_tables_and_upgrade_again(
+    engine: Engine,
+) -> None:
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO gemeente (id, name, timezone, default_locale, warning_threshold, "
+            "warning_expiry_days, retention_days, max_mede_beheerders, active, revision, policy) "
+            "VALUES ('g', 'G', 'Europe/Amsterdam', 'nl', 3, 90, 180, 3, true, 1, "
+            "'{\"invite_valid_days\": 14}')"
+        )
+        conn.exec_driver_sql("INSERT INTO kern VALUES ('g', 'goor', 'Goor', 0, true)")
+        conn.exec_driver_sql(
+            "INSERT INTO person (id, gemeente_id, display_name) VALUES ('p', 'g', 'P')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO aanmelding (id, gemeente_id, created_at, name, locale, channel, "
+            "adult_confirmed, lives_or_works_here, rules_accepted, state, decline_reason, "
+            "person_id, reminders_sent) VALUES ('A1', 'g', '2024-06-01 12:00:00', 'P', 'nl', "
+            "'web', true, true, true, 'received', '', 'p', 0)"
+        )
+    downgrade(engine, "0002")
+    assert current_revision(engine) == "0002"
+    assert _tables(engine) == TABLES_0002
+    with engine.connect() as conn:
+        for table in ("gemeente", "kern", "person"):
+            assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one() == 1
+        policy = conn.exec_driver_sql("SELECT policy FROM gemeente").scalar_one()
+    assert policy in ({"invite_valid_days": 14}, '{"invite_valid_days": 14}')
+    upgrade(engine)
+    assert current_revision(engine) == "0003"
+    assert _differences(engine) == []
+
+
 def test_upgrade_from_a_url(database_url: str, engine: Engine) -> None:
     upgrade(database_url)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     upgrade(database_url)  # already at head: nothing to do, no error
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"

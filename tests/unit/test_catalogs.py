@@ -73,7 +73,15 @@ def test_translations_keep_the_placeholders(locale: Locale) -> None:
 def test_dutch_is_really_dutch() -> None:
     """Guards against a catalog that merely copies the English text."""
     catalog = read(Locale.NL)
-    copied = [m.id for m in catalog if m.id and m.string == m.id and len(str(m.id)) > 20]
+
+    def words(text: str) -> str:  # what is left when the placeholders are taken out
+        return "".join(c for c in PLACEHOLDER.sub("", text) if c.isalpha())
+
+    copied = [
+        m.id
+        for m in catalog
+        if isinstance(m.id, str) and m.string == m.id and len(words(m.id)) > 15
+    ]
     assert copied == []
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from buurtbot.core.actions import SendText
+from buurtbot.core.domain.aanmelding import hash_token
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.domain.escalation import EscalationId, Target, TargetKind
@@ -27,6 +28,7 @@ from buurtbot.core.ids import (
 from buurtbot.core.text import RichText
 from tests.fakes import FakeConflict, FakeStore, FakeUnitOfWork, IdentityTaken, fake_uow_factory
 from tests.integration import test_sql_flows_storage as contract
+from tests.integration import test_sql_signup_storage as signup_contract
 
 # The storage contract of the core flows, written against the ports and run on both
 # databases in tests/integration, runs here again on the fakes (``uow_factory`` below).
@@ -58,11 +60,32 @@ from tests.integration.test_sql_flows_storage import (  # noqa: F401 - collected
     test_warning_mistakes_are_refused,
     test_warnings_of_a_person_newest_first_and_revoked,
 )
+from tests.integration.test_sql_signup_storage import (  # noqa: F401 - collected by pytest
+    test_a_revoked_invite_cannot_be_used,
+    test_a_rolled_back_use_leaves_the_invite_usable,
+    test_aanmelding_references_must_be_known,
+    test_aanmeldingen_in_state_and_for_group_oldest_first,
+    test_an_aanmelding_reads_back_equal_and_is_updated,
+    test_an_invite_reads_back_and_is_used_once,
+    test_attempts_are_counted_per_account_and_kind_since_a_time,
+    test_deleting_an_aanmelding_takes_its_invites,
+    test_expired_unused_invites,
+    test_invite_mistakes_are_refused,
+    test_rolled_back_signup_writes_leave_nothing,
+    test_signup_settings_are_stored_with_the_network,
+    test_the_invites_of_an_aanmelding_oldest_first,
+    test_waiting_per_buurt,
+)
 
 #: Contract tests that look at the database itself, so they do not run on the fakes.
 SQL_ONLY = {
     "test_the_database_itself_allows_one_block_in_force",
     "test_erasing_a_person_keeps_what_they_did_and_forgets_what_was_theirs",
+}
+SIGNUP_SQL_ONLY = {
+    "test_one_invite_redeemed_by_two_transactions_at_once_admits_one",
+    "test_erasing_a_person_erases_their_aanmeldingen_and_invites",
+    "test_a_policy_stored_before_the_signup_settings_reads_their_defaults",
 }
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -87,6 +110,12 @@ def test_every_flow_storage_contract_test_also_runs_on_the_fakes() -> None:
     tests = {name for name in vars(contract) if name.startswith("test_")}
     assert tests >= SQL_ONLY
     assert tests - SQL_ONLY <= set(globals())
+
+
+def test_every_signup_storage_contract_test_also_runs_on_the_fakes() -> None:
+    tests = {name for name in vars(signup_contract) if name.startswith("test_")}
+    assert tests >= SIGNUP_SQL_ONLY
+    assert tests - SIGNUP_SQL_ONLY <= set(globals())
 
 
 def send(chat: ChatRef, text: str) -> SendText:
@@ -323,3 +352,47 @@ def test_forget_person_does_what_the_databases_on_delete_rules_do() -> None:
     assert [(a.actor, a.subject) for a in uow.audit.recent(GID, 5)] == [(None, bert.id)]
     assert uow.dialogues.get(private, ANNA.id) is None
     assert store.state.nudges == set()
+
+
+# -- sign-ups ----------------------------------------------------------------------------------
+def test_two_units_of_work_redeeming_one_invite_cannot_both_commit() -> None:
+    store = FakeStore()
+    factory = fake_uow_factory(store)
+    with factory() as uow:
+        uow.networks.save(contract.NETWORK_G)
+        uow.aanmeldingen.save(signup_contract.aanmelding())
+        uow.invites.add(signup_contract.invite())
+        uow.commit()
+    token = hash_token("t1")
+    first, second = factory(), factory()
+    assert first.invites.use(token, T0, signup_contract.CARLA) is True
+    assert second.invites.use(token, T0, signup_contract.DIRK) is True  # not seen yet
+    first.commit()
+    with pytest.raises(FakeConflict):
+        second.commit()
+    assert store.state.invites[token].used_by == signup_contract.CARLA
+    with factory() as uow:  # after the conflict, the loser sees the invite used
+        assert uow.invites.use(token, T0, signup_contract.DIRK) is False
+
+
+def test_forget_person_erases_their_aanmeldingen_and_invites_and_forgets_deciders() -> None:
+    store = FakeStore()
+    uow = FakeUnitOfWork(store)
+    uow.networks.save(contract.NETWORK_G)
+    anna, bert = Person(contract.ANNA, GID, "Anna"), Person(contract.BERT, GID, "Bert")
+    uow.persons.save(anna)
+    uow.persons.save(bert)
+    mine = signup_contract.aanmelding("A1", person_id=anna.id)
+    decided = signup_contract.aanmelding("A2", person_id=bert.id, decided_by=anna.id)
+    uow.aanmeldingen.save(mine)
+    uow.aanmeldingen.save(decided)
+    uow.invites.add(signup_contract.invite("t1", "A1"))
+    uow.invites.add(signup_contract.invite("t2", "A2"))
+    uow.commit()
+
+    store.state.forget_person(anna.id)
+    uow = FakeUnitOfWork(store)
+    assert uow.aanmeldingen.get("A1") is None
+    assert uow.invites.for_aanmelding("A1") == []
+    assert uow.aanmeldingen.get("A2") == signup_contract.aanmelding("A2", person_id=bert.id)
+    assert uow.invites.for_aanmelding("A2") == [signup_contract.invite("t2", "A2")]

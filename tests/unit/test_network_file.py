@@ -664,6 +664,8 @@ def test_policy_settings_are_read(tmp_path: Path) -> None:
         "called_112_window_minutes = 45",
         "group_warning_notice = false",
         "chatter_nudge = true",
+        "invite_valid_days = 14",
+        "auto_route = false",
         'categories = ["inbraak", "fietsendiefstal"]',
         'flagged_words = ["sukkel", " Mafkees "]',
     )
@@ -671,6 +673,8 @@ def test_policy_settings_are_read(tmp_path: Path) -> None:
     assert settings.called_112_window_minutes == 45
     assert settings.group_warning_notice is False
     assert settings.chatter_nudge is True
+    assert settings.invite_valid_days == 14
+    assert settings.auto_route is False
     assert settings.categories == ("inbraak", "fietsendiefstal")
     assert settings.extra_flagged_words == ("sukkel", "Mafkees")
     assert settings.escalation_rules == DEFAULT_RULES
@@ -717,6 +721,9 @@ def test_a_rule_may_name_a_category_of_the_gemeentes_own(tmp_path: Path) -> None
             "expected true or false, got a string (write it without quotes: true)",
         ),
         ("chatter_nudge = 1", "chatter_nudge", "expected true or false, got an integer"),
+        ("invite_valid_days = 0", "invite_valid_days", "must be a positive"),
+        ('invite_valid_days = "7"', "invite_valid_days", "expected an integer"),
+        ('auto_route = "no"', "auto_route", "expected true or false"),
         ("categories = []", "categories", "must list at least one category"),
         ('categories = "inbraak"', "categories", "expected an array of strings"),
         ('categories = ["inbraak", 3]', "categories[1]", "expected a string"),

@@ -29,6 +29,7 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
                 "save",
                 "gemeente_roles",
                 "set_gemeente_roles",
+                "delete",
             },
         ),
         (ports.MembershipRepository, {"of_group", "of_person", "replace_group"}),
@@ -48,7 +49,10 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
                 "dead",
             },
         ),
-        (ports.MeldingRepository, {"save", "get", "by_message", "latest_in_group"}),
+        (
+            ports.MeldingRepository,
+            {"save", "get", "by_message", "latest_in_group", "reported_by"},
+        ),
         (
             ports.EscalationRepository,
             {
@@ -67,6 +71,15 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
         (ports.AuditLog, {"add", "recent"}),
         (ports.Dialogues, {"get", "put", "drop"}),
         (ports.Nudges, {"first_today"}),
+        (
+            ports.AanmeldingRepository,
+            {"save", "get", "in_state", "for_group", "waiting_per_buurt", "delete"},
+        ),
+        (
+            ports.InviteRepository,
+            {"add", "by_hash", "for_aanmelding", "use", "revoke", "expired_unused"},
+        ),
+        (ports.Attempts, {"record", "count"}),
         (ports.UnitOfWork, {"commit", "rollback"}),
         (ports.Clock, {"now"}),
     ],
@@ -90,6 +103,9 @@ def test_a_unit_of_work_names_every_repository() -> None:
         "audit",
         "dialogues",
         "nudges",
+        "aanmeldingen",
+        "invites",
+        "attempts",
     }
 
 

@@ -508,3 +508,96 @@ class NudgeRow(Base):
     )
     kind: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+# -- sign-ups and invites ------------------------------------------------------------------
+# An aanmelding is personal data of the resident who signed up (name, address, phone), so it
+# is "about the person": its ``person_id`` is ``ON DELETE CASCADE``, and erasing the person
+# row takes their aanmeldingen and, through them, their invites. One not yet linked to a
+# person (before admission) is erased with the repository's ``delete``. The beheerder who
+# decided is a "who acted" reference: ``SET NULL``.
+class AanmeldingRow(Base):
+    """A sign-up. The account it came from is two nullable columns (platform, user_ref);
+    address fields are nullable because they are cleared on admission."""
+
+    __tablename__ = "aanmelding"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["gemeente_id", "buurt_id"], ["buurt.gemeente_id", "buurt.id"], ondelete="CASCADE"
+        ),
+        Index(None, "gemeente_id", "state", "created_at"),
+        Index(None, "group_id", "state", "created_at"),
+        Index(None, "platform", "user_ref"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime]
+    name: Mapped[str] = mapped_column(String(NAME))
+    locale: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    adult_confirmed: Mapped[bool] = mapped_column(Boolean)
+    lives_or_works_here: Mapped[bool] = mapped_column(Boolean)
+    rules_accepted: Mapped[bool] = mapped_column(Boolean)
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    house_number: Mapped[str | None] = mapped_column(String(32))
+    street: Mapped[str | None] = mapped_column(String(NAME))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    contact_platform: Mapped[str | None] = mapped_column(String(32))
+    platform: Mapped[str | None] = mapped_column(String(32))
+    user_ref: Mapped[str | None] = mapped_column(String(REF))
+    buurt_id: Mapped[str | None] = mapped_column(String(ID))
+    group_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    state_changed_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    decline_reason: Mapped[str] = mapped_column(Text)
+    person_id: Mapped[str | None] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    reminders_sent: Mapped[int] = mapped_column(Integer)
+
+
+class InviteRow(Base):
+    """A single-use invite, stored as the hash of its token only. Redeeming it is one
+    conditional ``UPDATE`` (unused and unrevoked), so two redemptions cannot both win."""
+
+    __tablename__ = "invite"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    aanmelding_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("aanmelding.id", ondelete="CASCADE"), index=True
+    )
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE")
+    )
+    group_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("chat_group.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+    used_by_platform: Mapped[str | None] = mapped_column(String(32))
+    used_by_ref: Mapped[str | None] = mapped_column(String(REF))
+    revoked_at: Mapped[datetime | None]
+
+
+class AttemptRow(Base):
+    """One attempt (a bad invite token) by one account, for rate limiting. No foreign key:
+    ``who`` is whatever the caller counts by (an account that may be no person yet)."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (Index(None, "who", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    who: Mapped[str] = mapped_column(String(REF))
+    kind: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -11,17 +11,20 @@ error would not. The rules match the in-memory fakes in ``tests/fakes.py``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, true, tuple_, update
+from sqlalchemy import and_, delete, exists, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from buurtbot.adapters.sql.orm import (
+    AanmeldingRow,
+    AttemptRow,
     AuditRow,
     BlockRow,
     BuurtRow,
@@ -31,6 +34,7 @@ from buurtbot.adapters.sql.orm import (
     GemeenteRoleRow,
     GemeenteRow,
     GroupRow,
+    InviteRow,
     KernRow,
     MeldingRow,
     MembershipRow,
@@ -44,6 +48,13 @@ from buurtbot.adapters.sql.orm import (
 )
 from buurtbot.adapters.sql.serialization import action_from_json, action_kind, action_to_json
 from buurtbot.core.actions import Action
+from buurtbot.core.domain.aanmelding import (
+    Aanmelding,
+    AanmeldingId,
+    AanmeldingState,
+    Channel,
+    Invite,
+)
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.domain.escalation import (
@@ -92,10 +103,13 @@ from buurtbot.core.ids import (
     PlatformIdentity,
 )
 from buurtbot.core.ports import (
+    AanmeldingRepository,
+    Attempts,
     AuditLog,
     BlockRepository,
     Dialogues,
     EscalationRepository,
+    InviteRepository,
     MeldingRepository,
     MembershipRepository,
     NetworkRepository,
@@ -407,6 +421,8 @@ def policy_to_json(settings: GemeenteSettings) -> dict[str, Any]:
             for rule in settings.escalation_rules
         ],
         "extra_flagged_words": list(settings.extra_flagged_words),
+        "invite_valid_days": settings.invite_valid_days,
+        "auto_route": settings.auto_route,
     }
 
 
@@ -415,9 +431,10 @@ def policy_from_json(data: Mapping[str, Any] | None, base: GemeenteSettings) -> 
     (a gemeente stored before the policy existed gets the defaults)."""
     data = data or {}
     changes: dict[str, Any] = {}
-    if "called_112_window_minutes" in data:
-        changes["called_112_window_minutes"] = int(data["called_112_window_minutes"])
-    for flag in ("group_warning_notice", "chatter_nudge"):
+    for number in ("called_112_window_minutes", "invite_valid_days"):
+        if number in data:
+            changes[number] = int(data[number])
+    for flag in ("group_warning_notice", "chatter_nudge", "auto_route"):
         if flag in data:
             changes[flag] = bool(data[flag])
     if "categories" in data:
@@ -586,6 +603,48 @@ class SqlPersonRepository(PersonRepository):
         for role in roles - have:
             s.add(GemeenteRoleRow(gemeente_id=gemeente_id, person_id=person_id, role=role.value))
         s.flush()
+
+    def delete(self, person_id: PersonId) -> None:
+        """Erase the person. The schema's ``ON DELETE`` rules do most of it (``SET NULL``
+        where a row records what they did, ``CASCADE`` where it is about them); what no
+        foreign key reaches is cleared here first: the name kept with a "112 called" status,
+        waiting choices, and outbox items addressed to them or naming them."""
+        s = self._session
+        person = self.get(person_id)
+        if person is None:
+            return
+        s.flush()
+        s.execute(
+            update(MeldingRow)
+            .where(MeldingRow.called_112_by == person_id)
+            .values(called_112_by_name=None)
+            .execution_options(synchronize_session=False)
+        )
+        s.execute(
+            delete(PendingChoiceRow)
+            .where(PendingChoiceRow.person_id == person_id)
+            .execution_options(synchronize_session=False)
+        )
+        needles = _traces_of(person)
+        gone = [
+            row_id
+            for row_id, key, chat_id, payload in s.execute(
+                select(OutboxRow.id, OutboxRow.key, OutboxRow.chat_id, OutboxRow.payload)
+            )
+            if _mentions(needles, key, chat_id, json.dumps(payload, ensure_ascii=False))
+        ]
+        for chunk in range(0, len(gone), 500):
+            s.execute(
+                delete(OutboxRow)
+                .where(OutboxRow.id.in_(gone[chunk : chunk + 500]))
+                .execution_options(synchronize_session=False)
+            )
+        s.execute(
+            delete(PersonRow)
+            .where(PersonRow.id == person_id)
+            .execution_options(synchronize_session=False)
+        )
+        s.expire_all()  # rows the database changed by its ON DELETE rules
 
     def _identities_of(self, person_ids: Sequence[str]) -> dict[str, frozenset[PlatformIdentity]]:
         found: dict[str, set[PlatformIdentity]] = {}
@@ -1011,6 +1070,14 @@ class SqlMeldingRepository(MeldingRepository):
         ).first()
         return _melding(row) if row is not None else None
 
+    def reported_by(self, person_id: PersonId) -> list[Melding]:
+        rows = self._session.scalars(
+            select(MeldingRow)
+            .where(MeldingRow.reporter_id == person_id)
+            .order_by(MeldingRow.created_at, MeldingRow.id)
+        ).all()
+        return [_melding(r) for r in rows]
+
     @staticmethod
     def _at(message: MessageRef) -> tuple[Any, ...]:
         return (
@@ -1019,6 +1086,18 @@ class SqlMeldingRepository(MeldingRepository):
             MeldingRow.message_private == message.chat.private,
             MeldingRow.message_id == message.message_id,
         )
+
+
+def _traces_of(person: Person) -> tuple[str, ...]:
+    """What identifies a person in free text: id, account references, display name."""
+    found = {person.id, *(i.user_ref for i in person.identities)}
+    if person.display_name.strip():
+        found.add(person.display_name.strip())
+    return tuple(sorted(t for t in found if t))
+
+
+def _mentions(needles: Sequence[str], *haystacks: str | None) -> bool:
+    return any(n in h for h in haystacks if h for n in needles)
 
 
 def _melding(row: MeldingRow) -> Melding:
@@ -1506,13 +1585,258 @@ class SqlNudges(Nudges):
         )
 
 
+# -----------------------------------------------------------------------------------------
+# Sign-ups, invites, attempts
+# -----------------------------------------------------------------------------------------
+class SqlAanmeldingRepository(AanmeldingRepository):
+    """Aanmeldingen. Erasing the person an aanmelding is linked to erases it too
+    (``ON DELETE CASCADE``); :meth:`delete` erases one that is linked to nobody yet."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def save(self, aanmelding: Aanmelding) -> None:
+        """Insert or update. Raises :class:`KeyError` for an unknown gemeente, buurt (of
+        the gemeente; archived ones are known), group or person."""
+        s = self._session
+        a = aanmelding
+        _require_gemeente(s, a.gemeente_id)
+        if a.buurt_id is not None and s.get(BuurtRow, (a.gemeente_id, a.buurt_id)) is None:
+            raise KeyError(f"unknown buurt {a.buurt_id} in {a.gemeente_id}")
+        _require_groups(s, [a.group_id])
+        _require_persons(s, _persons(a.decided_by, a.person_id))
+        row = s.get(AanmeldingRow, a.id)
+        if row is None:
+            row = AanmeldingRow(id=a.id)
+            s.add(row)
+        row.gemeente_id = a.gemeente_id
+        row.created_at = a.created_at
+        row.name = a.name
+        row.locale = a.locale.value
+        row.channel = a.channel.value
+        row.adult_confirmed = a.adult_confirmed
+        row.lives_or_works_here = a.lives_or_works_here
+        row.rules_accepted = a.rules_accepted
+        row.postcode = a.postcode
+        row.house_number = a.house_number
+        row.street = a.street
+        row.phone = a.phone
+        row.contact_platform = a.contact_platform.value if a.contact_platform else None
+        row.platform = a.identity.platform.value if a.identity else None
+        row.user_ref = a.identity.user_ref if a.identity else None
+        row.buurt_id = a.buurt_id
+        row.group_id = a.group_id
+        row.state = a.state.value
+        row.state_changed_at = a.state_changed_at
+        row.decided_by = a.decided_by
+        row.decline_reason = a.decline_reason
+        row.person_id = a.person_id
+        row.reminders_sent = a.reminders_sent
+        s.flush()
+
+    def get(self, aanmelding_id: AanmeldingId) -> Aanmelding | None:
+        row = self._session.get(AanmeldingRow, aanmelding_id)
+        return _aanmelding(row) if row is not None else None
+
+    def in_state(
+        self, gemeente_id: GemeenteId, states: frozenset[AanmeldingState]
+    ) -> list[Aanmelding]:
+        return self._where(AanmeldingRow.gemeente_id == gemeente_id, states)
+
+    def for_group(self, group_id: GroupId, states: frozenset[AanmeldingState]) -> list[Aanmelding]:
+        return self._where(AanmeldingRow.group_id == group_id, states)
+
+    def waiting_per_buurt(self, gemeente_id: GemeenteId) -> dict[BuurtId, int]:
+        """Buurten without anyone waiting are left out."""
+        rows = self._session.execute(
+            select(AanmeldingRow.buurt_id, func.count())
+            .where(
+                AanmeldingRow.gemeente_id == gemeente_id,
+                AanmeldingRow.state == AanmeldingState.WAITING.value,
+                AanmeldingRow.buurt_id.is_not(None),
+            )
+            .group_by(AanmeldingRow.buurt_id)
+        ).all()
+        return {BuurtId(buurt): int(n) for buurt, n in rows if buurt is not None}
+
+    def delete(self, aanmelding_id: AanmeldingId) -> None:
+        """Erase the aanmelding and its invites; nothing happens when there is none."""
+        s = self._session
+        s.execute(delete(InviteRow).where(InviteRow.aanmelding_id == aanmelding_id))
+        s.execute(delete(AanmeldingRow).where(AanmeldingRow.id == aanmelding_id))
+
+    def _where(self, where: Any, states: frozenset[AanmeldingState]) -> list[Aanmelding]:
+        """Oldest first (then by id)."""
+        if not states:
+            return []
+        rows = self._session.scalars(
+            select(AanmeldingRow)
+            .where(where, AanmeldingRow.state.in_(sorted(st.value for st in states)))
+            .order_by(AanmeldingRow.created_at, AanmeldingRow.id)
+        )
+        return [_aanmelding(r) for r in rows]
+
+
+def _aanmelding(row: AanmeldingRow) -> Aanmelding:
+    identity = None
+    if row.platform is not None and row.user_ref is not None:
+        identity = PlatformIdentity(Platform(row.platform), row.user_ref)
+    return Aanmelding(
+        id=row.id,
+        gemeente_id=GemeenteId(row.gemeente_id),
+        created_at=row.created_at,
+        name=row.name,
+        locale=Locale(row.locale),
+        channel=Channel(row.channel),
+        adult_confirmed=row.adult_confirmed,
+        lives_or_works_here=row.lives_or_works_here,
+        rules_accepted=row.rules_accepted,
+        postcode=row.postcode,
+        house_number=row.house_number,
+        street=row.street,
+        phone=row.phone,
+        contact_platform=Platform(row.contact_platform) if row.contact_platform else None,
+        identity=identity,
+        buurt_id=BuurtId(row.buurt_id) if row.buurt_id is not None else None,
+        group_id=GroupId(row.group_id) if row.group_id is not None else None,
+        state=AanmeldingState(row.state),
+        state_changed_at=row.state_changed_at,
+        decided_by=_optional_person(row.decided_by),
+        decline_reason=row.decline_reason,
+        person_id=_optional_person(row.person_id),
+        reminders_sent=row.reminders_sent,
+    )
+
+
+class SqlInviteRepository(InviteRepository):
+    """Invites, by the hash of their token. :meth:`use` is one conditional ``UPDATE``: on
+    PostgreSQL a second redemption waits for the first one's row lock and then finds the
+    invite used; SQLite's ``BEGIN IMMEDIATE`` serialises them. Either way one wins."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, invite: Invite) -> None:
+        """Raises :class:`ValueError` for a known token hash, :class:`KeyError` for an
+        unknown aanmelding, gemeente or group."""
+        s = self._session
+        i = invite
+        if s.get(InviteRow, i.token_hash) is not None:
+            raise ValueError("an invite with this token exists already")
+        if s.get(AanmeldingRow, i.aanmelding_id) is None:
+            raise KeyError(f"unknown aanmelding {i.aanmelding_id}")
+        _require_gemeente(s, i.gemeente_id)
+        _require_groups(s, [i.group_id])
+        s.add(
+            InviteRow(
+                token_hash=i.token_hash,
+                aanmelding_id=i.aanmelding_id,
+                gemeente_id=i.gemeente_id,
+                group_id=i.group_id,
+                created_at=i.created_at,
+                expires_at=i.expires_at,
+                used_at=i.used_at,
+                used_by_platform=i.used_by.platform.value if i.used_by else None,
+                used_by_ref=i.used_by.user_ref if i.used_by else None,
+                revoked_at=i.revoked_at,
+            )
+        )
+        s.flush()
+
+    def by_hash(self, token_hash: str) -> Invite | None:
+        row = self._session.get(InviteRow, token_hash)
+        return _invite(row) if row is not None else None
+
+    def for_aanmelding(self, aanmelding_id: AanmeldingId) -> list[Invite]:
+        """Oldest first."""
+        rows = self._session.scalars(
+            select(InviteRow)
+            .where(InviteRow.aanmelding_id == aanmelding_id)
+            .order_by(InviteRow.created_at, InviteRow.token_hash)
+        )
+        return [_invite(r) for r in rows]
+
+    def use(self, token_hash: str, at: datetime, by: PlatformIdentity) -> bool:
+        """``False`` also for an unknown token. Expiry is the caller's check."""
+        result = self._session.execute(
+            update(InviteRow)
+            .where(
+                InviteRow.token_hash == token_hash,
+                InviteRow.used_at.is_(None),
+                InviteRow.revoked_at.is_(None),
+            )
+            .values(used_at=at, used_by_platform=by.platform.value, used_by_ref=by.user_ref)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        """Revoking again keeps the first time. :class:`KeyError` for an unknown token."""
+        row = self._session.get(InviteRow, token_hash)
+        if row is None:
+            raise KeyError("unknown invite")
+        if row.revoked_at is None:
+            row.revoked_at = at
+            self._session.flush()
+
+    def expired_unused(self, now: datetime) -> list[Invite]:
+        """Unused, unrevoked invites with ``expires_at <= now``, the earliest first."""
+        rows = self._session.scalars(
+            select(InviteRow)
+            .where(
+                InviteRow.used_at.is_(None),
+                InviteRow.revoked_at.is_(None),
+                InviteRow.expires_at <= now,
+            )
+            .order_by(InviteRow.expires_at, InviteRow.token_hash)
+        )
+        return [_invite(r) for r in rows]
+
+
+def _invite(row: InviteRow) -> Invite:
+    used_by = None
+    if row.used_by_platform is not None and row.used_by_ref is not None:
+        used_by = PlatformIdentity(Platform(row.used_by_platform), row.used_by_ref)
+    return Invite(
+        token_hash=row.token_hash,
+        aanmelding_id=row.aanmelding_id,
+        gemeente_id=GemeenteId(row.gemeente_id),
+        group_id=GroupId(row.group_id),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        used_by=used_by,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlAttempts(Attempts):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, who: str, kind: str, at: datetime) -> None:
+        self._session.add(AttemptRow(who=who, kind=kind, at=at))
+        self._session.flush()
+
+    def count(self, who: str, kind: str, since: datetime) -> int:
+        """Attempts at or after ``since``."""
+        n = self._session.scalar(
+            select(func.count())
+            .select_from(AttemptRow)
+            .where(AttemptRow.who == who, AttemptRow.kind == kind, AttemptRow.at >= since)
+        )
+        return int(n or 0)
+
+
 __all__ = [
     "DEFAULT_OUTBOX_LEASE",
     "FORGOTTEN_PERSON",
+    "SqlAanmeldingRepository",
+    "SqlAttempts",
     "SqlAuditLog",
     "SqlBlockRepository",
     "SqlDialogues",
     "SqlEscalationRepository",
+    "SqlInviteRepository",
     "SqlMeldingRepository",
     "SqlMembershipRepository",
     "SqlNetworkRepository",

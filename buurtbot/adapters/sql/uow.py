@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from buurtbot.adapters.sql.repositories import (
     DEFAULT_OUTBOX_LEASE,
     NetworkCache,
+    SqlAanmeldingRepository,
+    SqlAttempts,
     SqlAuditLog,
     SqlBlockRepository,
     SqlDialogues,
     SqlEscalationRepository,
+    SqlInviteRepository,
     SqlMeldingRepository,
     SqlMembershipRepository,
     SqlNetworkRepository,
@@ -74,6 +77,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = SqlAuditLog(session)
         self.dialogues = SqlDialogues(session)
         self.nudges = SqlNudges(session)
+        self.aanmeldingen = SqlAanmeldingRepository(session)
+        self.invites = SqlInviteRepository(session)
+        self.attempts = SqlAttempts(session)
         return self
 
     def __exit__(

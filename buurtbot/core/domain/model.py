@@ -90,6 +90,11 @@ class GemeenteSettings:
     escalation_rules: tuple[EscalationRule, ...] = DEFAULT_RULES
     #: Words the gemeente adds to the packaged list of cursing and slurs.
     extra_flagged_words: tuple[str, ...] = ()
+    #: How long an invite to a buurtgroep stays valid.
+    invite_valid_days: int = 7
+    #: Send each sign-up straight to the eigenaar of its buurtgroep (else the
+    #: hoofdcoordinator routes every sign-up with /route).
+    auto_route: bool = True
 
 
 @dataclass(frozen=True, slots=True)

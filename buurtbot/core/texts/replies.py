@@ -227,3 +227,8 @@ def whoami_unknown(tr: Translator) -> RichText:
 def nothing_to_cancel(tr: Translator) -> RichText:
     _ = tr.gettext
     return RichText.of(_("There is nothing to cancel."))
+
+
+def stopped(tr: Translator) -> RichText:
+    _ = tr.gettext
+    return RichText.of(_("Stopped. Nothing of it was kept."))

@@ -10,6 +10,9 @@ from buurtbot.core.services.handlers import (
     meldingen,
     moderation,
     nudges,
+    privacy,
+    roles,
+    signup,
 )
 
-ALL_MODULES = (general, meldingen, escalation, moderation, nudges)
+ALL_MODULES = (general, meldingen, escalation, moderation, nudges, signup, roles, privacy)

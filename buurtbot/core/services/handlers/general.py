@@ -11,6 +11,7 @@ from buurtbot.core.domain.model import Locale, Person
 from buurtbot.core.events import CommandReceived
 from buurtbot.core.ids import PersonId
 from buurtbot.core.policy import decide
+from buurtbot.core.services.handlers import signup
 from buurtbot.core.services.handlers.registry import ButtonHandler, CommandHandler
 from buurtbot.core.services.situation import Situation
 from buurtbot.core.texts import replies
@@ -25,6 +26,9 @@ def _gemeente_name(s: Situation) -> str | None:
 
 
 def start(s: Situation, cmd: CommandReceived) -> None:
+    if cmd.args and s.event.chat.private:
+        signup.start_with_token(s, cmd.args[0])  # an invite: /start <token> (a Telegram deep link)
+        return
     s.reply(replies.welcome(s.tr, _gemeente_name(s), known=s.person is not None), to=cmd.message)
 
 

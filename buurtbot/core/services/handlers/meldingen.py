@@ -83,10 +83,15 @@ def start_melding(s: Situation, cmd: CommandReceived) -> None:
 
 
 def cancel(s: Situation, cmd: CommandReceived) -> None:
-    if s.person is not None and s.uow.dialogues.get(cmd.chat, s.person.id) is not None:
+    """``/stop`` ends whichever guided flow the person is in, here."""
+    dialogue = s.uow.dialogues.get(cmd.chat, s.person.id) if s.person is not None else None
+    if s.person is not None and dialogue is not None:
         s.uow.dialogues.drop(cmd.chat, s.person.id)
         s.uow.choices.take(cmd.chat, s.person.id)
-        s.reply(texts.melding_cancelled(s.tr), to=cmd.message)
+        cancelled = (
+            texts.melding_cancelled(s.tr) if dialogue.flow == FLOW else replies.stopped(s.tr)
+        )
+        s.reply(cancelled, to=cmd.message)
         return
     s.reply(replies.nothing_to_cancel(s.tr), to=cmd.message)
 
