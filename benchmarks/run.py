@@ -11,12 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import console_messages, fanout
+from benchmarks import console_messages, fanout, routing
 
 
 def main() -> int:
     print(console_messages.report(console_messages.run()))
     print(fanout.report(fanout.run()))
+    print(routing.report(routing.run()))
     return 0
 
 

@@ -21,10 +21,12 @@ from sqlalchemy import Engine
 
 from buurtbot.adapters.console import ConsoleAdapter
 from buurtbot.adapters.console.adapter import ConsoleGroup, ConsolePerson
+from buurtbot.adapters.scheduler import JobScheduler, lock_for
 from buurtbot.adapters.sql.engine import make_engine
 from buurtbot.adapters.sql.migrate import upgrade
 from buurtbot.adapters.sql.repositories import NetworkCache
 from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
+from buurtbot.adapters.web import WebForm, WebServer
 from buurtbot.config.network_file import load_network_files
 from buurtbot.config.settings import Settings
 from buurtbot.core.domain.model import Locale
@@ -34,6 +36,7 @@ from buurtbot.core.ids import PersonId, Platform, PlatformIdentity
 from buurtbot.core.ports import ChatPort, Clock, SystemClock, UnitOfWork, UnitOfWorkFactory
 from buurtbot.core.services.bot import BuurtBot
 from buurtbot.core.services.delivery import OutboxRelay
+from buurtbot.core.services.jobs import JobContext
 from buurtbot.core.services.network_sync import SyncReport, apply_network
 from buurtbot.locales import load_all
 
@@ -107,6 +110,9 @@ class App:
     executor: ThreadPoolExecutor
     ports: dict[Platform, ChatPort] = field(default_factory=dict)
     console: ConsoleAdapter | None = None
+    #: Runs the scheduled jobs; started only with a real platform (the console demo stays quiet).
+    scheduler: JobScheduler | None = None
+    web: WebServer | None = None
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run storage work on the one database thread: handlers and relay never race."""
@@ -131,9 +137,13 @@ class App:
                 await port.initialize()
                 await port.start(self.dispatch)
                 started.append(port)
+            if self.web is not None:
+                self.web.start()  # a taken port is logged; the bot runs on without the form
             await self.relay.deliver_due()
             if self.console is None or any(p is not self.console for p in started):
                 relay_task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
+                if self.scheduler is not None:
+                    await self.scheduler.start()
             if self.console is not None:
                 console_done = asyncio.create_task(self.console.finished.wait())
                 stopper = asyncio.create_task(stop.wait())
@@ -144,6 +154,10 @@ class App:
                 await stop.wait()
         finally:
             stop.set()
+            if self.scheduler is not None:
+                await self.scheduler.stop()
+            if self.web is not None:
+                await self.web.stop()
             for port in reversed(started):
                 try:
                     await port.stop()
@@ -211,8 +225,11 @@ def build_app(
     stdout: TextIO | None = None,
     interactive: bool = False,
     clock: Clock | None = None,
+    web: bool = False,
 ) -> App:
-    """Wire the application. The console stands in for every platform without a real adapter."""
+    """Wire the application. The console stands in for every platform without a real adapter.
+
+    ``web``: also serve the sign-up form on ``settings.web_host:web_port``."""
     engine = make_engine(settings.database_url)
     uow_factory = _uow_factory(engine)
     clock = clock or SystemClock()
@@ -243,4 +260,20 @@ def build_app(
         for platform in Platform:
             ports.setdefault(platform, console)
     bot.capabilities = {platform: port.capabilities for platform, port in ports.items()}
+    app.scheduler = JobScheduler(
+        JobContext(uow_factory, translators, clock, bot.capabilities),
+        lock_for(engine),
+        app.run_blocking,
+        app.relay.wake,
+    )
+    if web:
+        form = WebForm(
+            uow_factory=uow_factory,
+            run_blocking=app.run_blocking,
+            wake=app.relay.wake,
+            translators=translators,
+            clock=clock,
+            capabilities=bot.capabilities,
+        )
+        app.web = WebServer(form.asgi(), settings.web_host, settings.web_port)
     return app

@@ -195,7 +195,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for line in _prepare(settings.database_url, _network_paths(args, settings)):
         print(line, file=sys.stderr)
     interactive = sys.stdin.isatty()
-    app = build_app(settings, stdin=sys.stdin, stdout=sys.stdout, interactive=interactive)
+    app = build_app(settings, stdin=sys.stdin, stdout=sys.stdout, interactive=interactive, web=True)
     try:
         if interactive:
             print(

@@ -5,7 +5,9 @@ read English too; in both, one person picks the other language.
 
 Each flow adds its scene here, so the demo grows with the bot. Handles and group ids are
 those of ``examples/hof-van-twente.toml``. ``>^`` answers the newest message in the chat
-from someone else (see the console's ``/console`` help).
+from someone else; a ``{/toelaten}`` line sends ``/toelaten`` with the sign-up number the
+bot last showed, ``{/start}`` the invite's token, as if copied from the screen (the script
+cannot know them: both are random). See the console's ``/console`` help.
 """
 
 from __future__ import annotations
@@ -70,6 +72,23 @@ Wie gaat er mee naar de kroeg?
 /join
 /as hanneke regie
 /logboek
+# 10. Sanne, nieuw in Goor-Centrum, meldt zich privé aan; de regiegroep en eigenaar Anna horen het.
+/as sanne
+/aanmelden
+Sanne Bosch
+7471 BC 7
+1
+1
+1
+# 11. Anna bekijkt de aanmeldingen en laat Sanne toe; Sanne krijgt een uitnodiging.
+/as anna
+/aanmeldingen
+{/toelaten}
+# 12. Sanne gebruikt de uitnodiging, accepteert de spelregels en is lid van de buurtgroep.
+/as sanne
+{/start}
+1
+1
 """,
     Locale.EN: """\
 # 1. Daan, a resident of Goor-Centrum, meets the bot and reads the house rules.
@@ -128,6 +147,23 @@ Who is coming to the pub?
 /join
 /as hanneke regie
 /log
+# 10. Sanne, new in Goor-Centrum, signs up privately; the regiegroep and eigenaar Anna hear of it.
+/as sanne
+/signup
+Sanne Bosch
+7471 BC 7
+1
+1
+1
+# 11. Anna looks at the sign-ups and admits Sanne; Sanne gets an invite.
+/as anna
+/pending
+{/admit}
+# 12. Sanne uses the invite, accepts the house rules and is a member of the buurtgroep.
+/as sanne
+{/start}
+1
+1
 """,
 }
 

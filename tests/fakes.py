@@ -695,6 +695,17 @@ class FakeOutbox(_Repo, Outbox):
     def dead(self, item_id: int, error: str) -> None:
         self._update(item_id, state="dead", last_error=error, claimed_until=None)
 
+    def delete_delivered_before(self, before: datetime) -> int:
+        def change(s: FakeState) -> int:
+            gone = [
+                i for i, r in s.outbox.items() if r.state != "pending" and r.created_at < before
+            ]
+            for i in gone:
+                del s.outbox[i]
+            return len(gone)
+
+        return self._uow.write("outbox.delete_delivered_before", change)
+
     def _update(self, item_id: int, **changes: Any) -> None:
         def change(s: FakeState) -> None:
             s.outbox[item_id] = replace(_record(s, item_id), **changes)
@@ -746,6 +757,24 @@ class FakeMeldingRepository(_Repo, MeldingRepository):
     def reported_by(self, person_id: PersonId) -> list[Melding]:
         found = [m for m in self._s.meldingen.values() if m.reporter == person_id]
         return sorted(found, key=lambda m: (m.created_at, m.id))
+
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Escalations of a deleted melding lose the link, as ``ON DELETE SET NULL``."""
+
+        def change(s: FakeState) -> int:
+            gone = {
+                mid
+                for mid, m in s.meldingen.items()
+                if m.gemeente_id == gemeente_id and m.created_at < before
+            }
+            for mid in gone:
+                del s.meldingen[mid]
+            for eid, e in s.escalations.items():
+                if e.melding_id in gone:
+                    s.escalations[eid] = replace(e, melding_id=None)
+            return len(gone)
+
+        return self._uow.write(f"meldingen.delete_before({gemeente_id})", change)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -833,6 +862,25 @@ class FakeEscalationRepository(_Repo, EscalationRepository):
         )
         return found[: max(limit, 0)]
 
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Deliveries go (``CASCADE``); forwards of a deleted one lose the link."""
+
+        def change(s: FakeState) -> int:
+            gone = {
+                eid
+                for eid, e in s.escalations.items()
+                if e.gemeente_id == gemeente_id and e.escalated_at < before
+            }
+            for eid in gone:
+                del s.escalations[eid]
+            s.deliveries = {k: d for k, d in s.deliveries.items() if k[0] not in gone}
+            for eid, e in s.escalations.items():
+                if e.forwarded_from in gone:
+                    s.escalations[eid] = replace(e, forwarded_from=None)
+            return len(gone)
+
+        return self._uow.write(f"escalations.delete_before({gemeente_id})", change)
+
 
 def _source(s: FakeState, message: MessageRef) -> Escalation | None:
     return next(
@@ -880,6 +928,20 @@ class FakeWarningRepository(_Repo, WarningRepository):
                 s.warnings[warning_id] = replace(warning, revoked_at=at)
 
         self._uow.write(f"warnings.revoke({warning_id})", change)
+
+    def delete_lapsed_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        def change(s: FakeState) -> int:
+            gone = [
+                wid
+                for wid, w in s.warnings.items()
+                if w.gemeente_id == gemeente_id
+                and (w.expires_at < before or (w.revoked_at is not None and w.revoked_at < before))
+            ]
+            for wid in gone:
+                del s.warnings[wid]
+            return len(gone)
+
+        return self._uow.write(f"warnings.delete_lapsed_before({gemeente_id})", change)
 
 
 class FakeBlockRepository(_Repo, BlockRepository):
@@ -940,6 +1002,15 @@ class FakeAuditLog(_Repo, AuditLog):
             reverse=True,
         )
         return found[: max(limit, 0)]
+
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        def change(s: FakeState) -> int:
+            kept = [a for a in s.audit if not (a.gemeente_id == gemeente_id and a.at < before)]
+            gone = len(s.audit) - len(kept)
+            s.audit = kept
+            return gone
+
+        return self._uow.write(f"audit.delete_before({gemeente_id})", change)
 
 
 class FakeDialogues(_Repo, Dialogues):

@@ -304,6 +304,15 @@ class Outbox(abc.ABC):
     def dead(self, item_id: int, error: str) -> None:
         """Give up on the item; it stays for inspection."""
 
+    @abc.abstractmethod
+    def delete_delivered_before(self, before: datetime) -> int:
+        """Delete delivered and dead items queued before ``before``; how many went.
+
+        For retention: a sent item's copy of the text must not outlive the data it came
+        from. Pending items are never deleted. Their keys become free again, so a job that
+        queues under a key must also keep its own record of what it did.
+        """
+
 
 class MeldingRepository(abc.ABC):
     @abc.abstractmethod
@@ -324,6 +333,12 @@ class MeldingRepository(abc.ABC):
     @abc.abstractmethod
     def reported_by(self, person_id: PersonId) -> list[Melding]:
         """The meldingen the person reported, oldest first (for showing them their data)."""
+
+    @abc.abstractmethod
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Delete the gemeente's meldingen created before ``before``; how many went.
+
+        Escalations of a deleted melding stay, without the link (retention)."""
 
 
 class EscalationRepository(abc.ABC):
@@ -356,6 +371,11 @@ class EscalationRepository(abc.ABC):
     def recent(self, gemeente_id: GemeenteId, limit: int) -> list[Escalation]:
         """The newest escalations of the gemeente, newest first."""
 
+    @abc.abstractmethod
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Delete the gemeente's escalations made before ``before``, their text and their
+        deliveries with them; how many went. Forwards of one stay, without the link."""
+
 
 class WarningRepository(abc.ABC):
     @abc.abstractmethod
@@ -367,6 +387,11 @@ class WarningRepository(abc.ABC):
 
     @abc.abstractmethod
     def revoke(self, warning_id: WarningId, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def delete_lapsed_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Delete the gemeente's warnings that stopped counting (expired or revoked) before
+        ``before``; how many went. A warning that still counts is never deleted."""
 
 
 class BlockRepository(abc.ABC):
@@ -392,6 +417,10 @@ class AuditLog(abc.ABC):
     @abc.abstractmethod
     def recent(self, gemeente_id: GemeenteId, limit: int) -> list[AuditEntry]:
         """The newest entries of the gemeente, newest first, with their ids."""
+
+    @abc.abstractmethod
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Delete the gemeente's entries made before ``before``; how many went."""
 
 
 class Dialogues(abc.ABC):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,18 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "hof-van-twente.toml"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def buurtbot(
     *args: str, tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BUURTBOT_")} | {
         "BUURTBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "BUURTBOT_WEB_PORT": str(free_port()),  # `run` serves the sign-up form too
         "PYTHONUTF8": "1",
     }
     environment |= env or {}
@@ -132,6 +140,17 @@ DEMO_STEPS = {
         "[Buurtpreventie Goor Oost · telegram] Joost Olthof: removed from the group",  # blocked
         "De blokkade van Joost Olthof is opgeheven.",
         "Hanneke Pierik hief de blokkade van Joost Olthof op",  # the log
+        # sign-up: the regiegroep's short notice, the eigenaar decides, the invite is used
+        "[Regiegroep Hof van Twente · telegram] bot: 📝 Nieuwe aanmelding",
+        "[private · Anna Huisman] bot: Nieuwe aanmelding",
+        "Wachten op jouw besluit",
+        "Anna Huisman: /toelaten ",  # the number copied from the screen
+        "bot: Welkom! Je bent toegelaten tot Buurtpreventie Goor Centrum.",
+        "is toegelaten. Ik heb de uitnodiging gestuurd.",
+        "sanne: /start ",  # the token copied from the screen
+        "Nog één stap voordat je lid wordt.",
+        "[private · Sanne Bosch] bot: Je bent nu lid van Buurtpreventie Goor Centrum.",
+        "Sanne Bosch heeft de uitnodiging voor Buurtpreventie Goor Centrum aangenomen.",
     ],
     "en": [
         "House rules of buurtpreventie",
@@ -144,6 +163,16 @@ DEMO_STEPS = {
         "You now have 3 active warnings",
         "[Buurtpreventie Goor Oost · telegram] Joost Olthof: removed from the group",
         "The block of Joost Olthof has been lifted.",
+        "[Regiegroep Hof van Twente · telegram] bot: 📝 New sign-up",
+        "[private · Anna Huisman] bot: New sign-up",
+        "Waiting for your decision",
+        "Anna Huisman: /admit ",
+        "bot: Welcome! You have been admitted to Buurtpreventie Goor Centrum.",
+        "is admitted. I have sent them the invite.",
+        "sanne: /start ",
+        "One last step before you join.",
+        "[private · Sanne Bosch] bot: You are now a member of Buurtpreventie Goor Centrum.",
+        "Sanne Bosch has accepted the invite to Buurtpreventie Goor Centrum.",
     ],
 }
 
@@ -162,6 +191,8 @@ def test_demo_plays_every_flow_in_both_languages(tmp_path: Path, locale: str) ->
     assert result.stdout.count("[Regiegroep Hof van Twente · telegram] bot: ⬆") == 1
     # After the block is lifted, joining Goor Oost again removes nobody.
     assert result.stdout.count("Goor Oost · telegram] Joost Olthof: removed from the group") == 1
+    # The copied number and token are the real ones: nothing on the screen was missing.
+    assert "(nothing on the screen offers" not in result.stdout
     assert not (tmp_path / "bot.db").exists(), "the demo must not touch the real database"
 
 

@@ -313,3 +313,21 @@ def test_check_accepts_sound_rosters() -> None:
         (ANNA, GroupRole.EIGENAAR), (BERT, GroupRole.MEDE_BEHEERDER), (CARLA, GroupRole.LID)
     ).check()
     roster((ANNA, GroupRole.LID), group=REGIE).check()
+
+
+def test_a_buurt_with_two_ranges_in_one_area_routes_without_a_street() -> None:
+    from buurtbot.core.domain.model import Buurt, Gemeente, Kern
+    from buurtbot.core.domain.network import Network
+    from buurtbot.core.domain.postcode import PostcodeRange
+    from buurtbot.core.ids import BuurtId, GemeenteId, KernId
+
+    g, k = GemeenteId("g"), KernId("k")
+    split = Buurt(
+        BuurtId("b"), g, k, "B",
+        postcodes=(PostcodeRange.parse("7471AA-7471KZ"), PostcodeRange.parse("7471MA-7471ZZ")),
+    )  # fmt: skip
+    network = Network(Gemeente(g, "G"), (Kern(k, g, "K"),), (split,), ())
+    assert network.route("7471 ab") == split
+    assert network.route("7471 ZZ") == split
+    assert network.route("7471 LA") is None
+    assert network.buurten_at("7471AB") == (split,)

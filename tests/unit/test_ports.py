@@ -47,11 +47,12 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
                 "retry",
                 "release",
                 "dead",
+                "delete_delivered_before",
             },
         ),
         (
             ports.MeldingRepository,
-            {"save", "get", "by_message", "latest_in_group", "reported_by"},
+            {"save", "get", "by_message", "latest_in_group", "reported_by", "delete_before"},
         ),
         (
             ports.EscalationRepository,
@@ -64,11 +65,12 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
                 "deliveries",
                 "by_outbox_key",
                 "recent",
+                "delete_before",
             },
         ),
-        (ports.WarningRepository, {"add", "of_person", "revoke"}),
+        (ports.WarningRepository, {"add", "of_person", "revoke", "delete_lapsed_before"}),
         (ports.BlockRepository, {"in_force", "add", "lift"}),
-        (ports.AuditLog, {"add", "recent"}),
+        (ports.AuditLog, {"add", "recent", "delete_before"}),
         (ports.Dialogues, {"get", "put", "drop"}),
         (ports.Nudges, {"first_today"}),
         (

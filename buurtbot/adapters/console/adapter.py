@@ -14,11 +14,19 @@ import itertools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
-from buurtbot.adapters.console.mapping import ChatLine, Meta, MetaLine, parse_line, render
+from buurtbot.adapters.console.mapping import (
+    ChatLine,
+    Meta,
+    MetaLine,
+    copy_placeholder,
+    offered,
+    parse_line,
+    render,
+)
 from buurtbot.core.actions import (
     Action,
     AddMember,
@@ -199,6 +207,13 @@ class ConsoleAdapter(ChatPort):
         if self._person is None or self._chat is None:
             self._print("(choose who you are first: /as <person> [<group>]; /people, /groups)")
             return True
+        command = copy_placeholder(parsed.text)
+        if command is not None:
+            copied = self._copy_from_screen(command)
+            if copied is None:
+                self._print(f"(nothing on the screen offers /{command} <…> to copy)")
+                return True
+            parsed = replace(parsed, text=copied)
         await self._say(parsed, sink)
         if self._settle is not None:
             await self._settle()
@@ -341,6 +356,15 @@ class ConsoleAdapter(ChatPort):
                 return number
         return None
 
+    def _copy_from_screen(self, command: str) -> str | None:
+        """The newest ``/command <argument>`` the bot printed, in any chat: what someone at
+        the console would copy from the screen (a script cannot know ids and tokens)."""
+        for number in sorted(self._posted, reverse=True):
+            posted = self._posted[number]
+            if posted.author is None and (found := offered(command, posted.text)) is not None:
+                return found
+        return None
+
     def _remember(self, chat: ChatRef, author: PlatformIdentity | None, text: str) -> int:
         number = next(self._numbers)
         self._posted[number] = _Posted(chat, author, text)
@@ -363,6 +387,8 @@ Console commands (everything else is sent to the bot as the current person):
   /people, /groups       who and which groups the network has
   >N <text>              reply to message #N (e.g. >3 /escalate)
   >^ <text>              reply to the newest message here from someone else
+  {/cmd}                 send /cmd with the argument the bot last showed for it, as if
+                         copied from the screen (e.g. {/start} for an invite's token)
   /join, /leave          join or leave the current group (as on the platform)
   /photo [caption]       post a photo (only its caption is shown)
   /quit                  stop"""

@@ -40,6 +40,28 @@ class ChatLine:
     reply_to_latest: bool = False
 
 
+_COPY = re.compile(r"^\{/([A-Za-z0-9_]{1,32})\}$")
+_ARGUMENT = "[A-Za-z0-9_-]{1,64}"
+
+
+def copy_placeholder(text: str) -> str | None:
+    """The command of a ``{/cmd}`` line: the console fills in its argument from the screen."""
+    match = _COPY.match(text)
+    return match.group(1).lower() if match else None
+
+
+def offered(command: str, text: str) -> str | None:
+    """``/command <argument>`` as ``text`` offers it (a Telegram ``?start=`` link counts for
+    ``/start``: opening it sends that command); ``None`` when it does not."""
+    escaped = re.escape(command)
+    match = re.search(
+        rf"(?<![\w/])/{escaped}(?:@\w+)?[ \t]+({_ARGUMENT})(?![^\s.,;:!?)])", text, re.IGNORECASE
+    )
+    if match is None and command == "start":
+        match = re.search(rf"[?&]start=({_ARGUMENT})", text)
+    return f"/{command} {match.group(1)}" if match else None
+
+
 _REPLY = re.compile(r"^>\s*#?(\d{1,9})\s+(.*)$", re.DOTALL)
 _REPLY_LATEST = re.compile(r"^>\s*\^\s+(.*)$", re.DOTALL)
 

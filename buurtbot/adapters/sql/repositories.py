@@ -957,6 +957,14 @@ class SqlOutbox(Outbox):
         only, so it is left as it is."""
         self._set(item_id, state="dead", claimed_until=None, last_error=error)
 
+    def delete_delivered_before(self, before: datetime) -> int:
+        result = self._session.execute(
+            delete(OutboxRow)
+            .where(OutboxRow.state.in_(("delivered", "dead")), OutboxRow.created_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
     def _set(self, item_id: int, **values: Any) -> None:
         result = self._session.execute(
             update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
@@ -1077,6 +1085,16 @@ class SqlMeldingRepository(MeldingRepository):
             .order_by(MeldingRow.created_at, MeldingRow.id)
         ).all()
         return [_melding(r) for r in rows]
+
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Escalations of a deleted melding lose the link by ``ON DELETE SET NULL``."""
+        result = self._session.execute(
+            delete(MeldingRow)
+            .where(MeldingRow.gemeente_id == gemeente_id, MeldingRow.created_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.expire_all()
+        return _rowcount(result)
 
     @staticmethod
     def _at(message: MessageRef) -> tuple[Any, ...]:
@@ -1309,6 +1327,16 @@ class SqlEscalationRepository(EscalationRepository):
         )
         return [_escalation(r) for r in rows]
 
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        """Deliveries go by ``ON DELETE CASCADE``, forwards keep their row (``SET NULL``)."""
+        result = self._session.execute(
+            delete(EscalationRow)
+            .where(EscalationRow.gemeente_id == gemeente_id, EscalationRow.escalated_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.expire_all()
+        return _rowcount(result)
+
 
 def _escalation(row: EscalationRow) -> Escalation:
     return Escalation(
@@ -1392,6 +1420,20 @@ class SqlWarningRepository(WarningRepository):
         if row.revoked_at is None:
             row.revoked_at = at
             self._session.flush()
+
+    def delete_lapsed_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        result = self._session.execute(
+            delete(WarningRow)
+            .where(
+                WarningRow.gemeente_id == gemeente_id,
+                or_(
+                    WarningRow.expires_at < before,
+                    and_(WarningRow.revoked_at.is_not(None), WarningRow.revoked_at < before),
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
 
 
 class SqlBlockRepository(BlockRepository):
@@ -1515,6 +1557,14 @@ class SqlAuditLog(AuditLog):
             )
             for r in rows
         ]
+
+    def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
+        result = self._session.execute(
+            delete(AuditRow)
+            .where(AuditRow.gemeente_id == gemeente_id, AuditRow.at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
 
 
 class SqlDialogues(Dialogues):
@@ -1847,3 +1897,9 @@ __all__ = [
     "SqlProcessedEvents",
     "SqlWarningRepository",
 ]
+
+
+def _rowcount(result: Any) -> int:
+    """Rows a bulk ``DELETE`` removed (both drivers report it for plain deletes)."""
+    count = getattr(result, "rowcount", None)
+    return int(count) if count is not None and count >= 0 else 0

@@ -21,16 +21,18 @@ class Network:
     kernen: tuple[Kern, ...]
     buurten: tuple[Buurt, ...]
     groups: tuple[Group, ...]
-    _by_area: dict[int, tuple[Buurt, ...]] = field(init=False, repr=False, compare=False)
+    _by_area: dict[int, tuple[tuple[str, str, Buurt], ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        # Index buurten by 4-digit postcode area, so routing a sign-up costs the same in a
-        # network of ten buurten as in one of ten thousand.
-        index: dict[int, list[Buurt]] = defaultdict(list)
+        # Index the postcode ranges by 4-digit area, flat (low, high, buurt), so routing a
+        # sign-up costs the same in a network of ten buurten as in one of ten thousand.
+        index: dict[int, list[tuple[str, str, Buurt]]] = defaultdict(list)
         for buurt in self.buurten:
             for rng in buurt.postcodes:
                 for area in rng.areas():
-                    index[area].append(buurt)
+                    index[area].append((rng.low, rng.high, buurt))
         object.__setattr__(self, "_by_area", {k: tuple(v) for k, v in index.items()})
 
     # -- lookups ---------------------------------------------------------------------------
@@ -61,17 +63,22 @@ class Network:
         return tuple(b for b in self.buurten if b.id in listed)
 
     # -- routing ---------------------------------------------------------------------------
+    def buurten_at(self, postcode: str) -> tuple[Buurt, ...]:
+        """Every buurt whose ranges hold ``postcode`` (several: their streets decide).
+
+        Looks only at the buurten of the postcode's 4-digit area, so the cost does not grow
+        with the size of the network."""
+        code = normalise_postcode(postcode, allow_area=False)
+        found = [b for low, high, b in self._by_area.get(int(code[:4]), ()) if low <= code <= high]
+        # A buurt with two ranges in one area is still one buurt.
+        return tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
+
     def route(self, postcode: str, street: str | None = None) -> Buurt | None:
         """The buurt of an address, or ``None`` when the network does not cover it.
 
         Where buurten share a postcode they must list their streets; the street decides.
         """
-        code = normalise_postcode(postcode, allow_area=False)
-        candidates = [
-            b
-            for b in self._by_area.get(int(code[:4]), ())
-            if any(r.contains(code) for r in b.postcodes)
-        ]
+        candidates = self.buurten_at(postcode)
         if len(candidates) <= 1:
             return candidates[0] if candidates else None
         if street is None:

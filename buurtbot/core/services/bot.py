@@ -46,11 +46,15 @@ class BuurtBot:
         *,
         capabilities: Mapping[Platform, Capabilities] | None = None,
         clock: Clock | None = None,
+        bot_usernames: Mapping[Platform, str] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.translators = translators
         self.capabilities = dict(capabilities or {})
         self.clock = clock or SystemClock()
+        #: The bot's username per platform, where one is known (Telegram deep links); an
+        #: adapter may fill it in after construction (Telegram's ``getMe``).
+        self.bot_usernames: dict[Platform, str] = dict(bot_usernames or {})
 
     def handle(self, event: InboundEvent) -> bool:
         """Handle ``event`` once. ``False`` when it had been handled before.
@@ -79,6 +83,7 @@ class BuurtBot:
                 out=out,
                 translators=self.translators,
                 commands=HANDLERS.implemented,
+                bot_usernames=self.bot_usernames,
             )
             self._dispatch(s)
             uow.commit()

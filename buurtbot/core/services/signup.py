@@ -126,8 +126,12 @@ def parse_address(text: str) -> tuple[str, str] | None:
 
 
 def buurten_of_postcode(network: Network, postcode: str) -> tuple[Buurt, ...]:
-    """Every buurt whose ranges hold ``postcode`` (several: the street decides)."""
-    return tuple(b for b in network.buurten if any(r.contains(postcode) for r in b.postcodes))
+    """Every buurt whose ranges hold ``postcode`` (several: the street decides); none for
+    text that is not a postcode."""
+    try:
+        return network.buurten_at(postcode)
+    except InvalidPostcode:
+        return ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 
@@ -51,6 +53,7 @@ class Situation:
         tr: Translator,
         translators: Translators,
         commands: tuple[Command, ...] = (),
+        bot_usernames: Mapping[Platform, str] | None = None,
     ) -> None:
         self.event = event
         self.now = now
@@ -64,6 +67,8 @@ class Situation:
         self.translators = translators
         #: The commands this bot has handlers for (what ``/help`` may list).
         self.commands = commands
+        #: The bot's username per platform, where known (for Telegram deep links).
+        self.bot_usernames: Mapping[Platform, str] = bot_usernames or {}
 
     @cached_property
     def memberships(self) -> list[Membership]:
@@ -72,6 +77,24 @@ class Situation:
     @cached_property
     def actor(self) -> Actor:
         return _actor(self.uow, self.person, self.memberships, self.network, self.group)
+
+    def ensure_person(self) -> Person:
+        """The sender as a person; someone new is kept with only their account.
+
+        Keeping the platform identity is what lets a language choice, a dialogue or a
+        numbered reply follow them; nothing else about them is stored.
+        """
+        if self.person is not None:
+            return self.person
+        person = Person(
+            id=PersonId(uuid.uuid4().hex),
+            gemeente_id=self.network.gemeente.id if self.network else None,
+            display_name="",
+            identities=frozenset({self.event.sender.identity}),
+        )
+        self.uow.persons.save(person)
+        self.person = person
+        return person
 
     def reply(self, text: RichText, *, to: MessageRef | None = None) -> None:
         """Answer in the chat the event came from, in the sender's language."""
@@ -102,6 +125,7 @@ def resolve(
     out: Outgoing,
     translators: Translators,
     commands: tuple[Command, ...] = (),
+    bot_usernames: Mapping[Platform, str] | None = None,
 ) -> Situation:
     person = find_person(uow, event)
     network: Network | None = None
@@ -138,6 +162,7 @@ def resolve(
         tr=translators.get(locale, timezone),
         translators=translators,
         commands=commands,
+        bot_usernames=bot_usernames,
     )
 
 

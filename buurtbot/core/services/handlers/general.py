@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
 from buurtbot.core.actions import Button
 from buurtbot.core.commands import Command
-from buurtbot.core.domain.model import Locale, Person
+from buurtbot.core.domain.model import Locale
 from buurtbot.core.events import CommandReceived
-from buurtbot.core.ids import PersonId
 from buurtbot.core.policy import decide
 from buurtbot.core.services.handlers import signup
 from buurtbot.core.services.handlers.registry import ButtonHandler, CommandHandler
@@ -72,7 +70,7 @@ def language(s: Situation, cmd: CommandReceived) -> None:
         options = [Button(replies.language_name(loc), f"{LANGUAGE_BUTTON}:{loc}") for loc in Locale]
         s.out.ask(
             s.event.chat,
-            _ensure_person(s).id,
+            s.ensure_person().id,
             s.tr,
             replies.language_prompt(s.tr),
             options,
@@ -93,29 +91,11 @@ def language_button(s: Situation, value: str) -> None:
 
 
 def _set_language(s: Situation, chosen: Locale) -> None:
-    person = replace(_ensure_person(s), locale=chosen)
+    person = replace(s.ensure_person(), locale=chosen)
     s.uow.persons.save(person)
     s.person = person
     s.tr = s.translator_for(person)
     s.reply(replies.language_set(s.tr), to=getattr(s.event, "message", None))
-
-
-def _ensure_person(s: Situation) -> Person:
-    """The sender as a person; someone new is remembered with only their account.
-
-    Keeping the platform identity is what lets a language choice follow them later.
-    """
-    if s.person is not None:
-        return s.person
-    person = Person(
-        id=PersonId(uuid.uuid4().hex),
-        gemeente_id=s.network.gemeente.id if s.network else None,
-        display_name="",
-        identities=frozenset({s.event.sender.identity}),
-    )
-    s.uow.persons.save(person)
-    s.person = person
-    return person
 
 
 COMMAND_HANDLERS: dict[Command, CommandHandler] = {

@@ -28,7 +28,6 @@ Decisions this module makes, where the issue left room:
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -56,7 +55,12 @@ from buurtbot.core.i18n import Translator
 from buurtbot.core.ids import ChatRef, GroupId, PersonId, Platform, PlatformIdentity
 from buurtbot.core.policy import Place
 from buurtbot.core.ports import UnitOfWork
-from buurtbot.core.services.handlers.registry import CommandHandler, EventHandler
+from buurtbot.core.services.handlers.registry import (
+    Answer,
+    CommandHandler,
+    EventHandler,
+    answering,
+)
 from buurtbot.core.services.situation import Situation, identity_on, private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import escalation as escalation_texts
@@ -90,25 +94,6 @@ def person_in_key(key: str | None) -> PersonId | None:
     _head, sep, tail = key.rpartition(ABOUT)
     tail = tail.split("#", 1)[0]
     return PersonId(tail) if sep and tail else None
-
-
-class _Answer(Exception):
-    """Stop the command and answer it with ``text`` (raised before anything is written)."""
-
-    def __init__(self, text: RichText) -> None:
-        super().__init__(text.plain)
-        self.text = text
-
-
-def _answering(fn: CommandHandler) -> CommandHandler:
-    @functools.wraps(fn)
-    def run(s: Situation, cmd: CommandReceived) -> None:
-        try:
-            fn(s, cmd)
-        except _Answer as answer:
-            s.reply(answer.text, to=cmd.message)
-
-    return run
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,19 +215,19 @@ def _target(h: _Here, cmd: CommandReceived, usage: RichText) -> tuple[Person, tu
         if found is not None:
             return found, args[1:]
         if cmd.reply_to is None:
-            raise _Answer(texts.unknown_handle(s.tr, args[0][:40]) + "\n" + usage)
+            raise Answer(texts.unknown_handle(s.tr, args[0][:40]) + "\n" + usage)
     if cmd.reply_to is None:
-        raise _Answer(usage)
+        raise Answer(usage)
     key = s.uow.outbox.key_of_message(cmd.reply_to)
     if key is not None:
         about = person_in_key(key) if by_handle else None
         person = h.person(about) if about else None
         if person is None:
-            raise _Answer(texts.not_at_the_bot(s.tr))
+            raise Answer(texts.not_at_the_bot(s.tr))
         return person, args
     person = person_of(s.uow, cmd.reply_to_sender) if cmd.reply_to_sender else None
     if person is None:
-        raise _Answer(texts.unknown_author(s.tr) + "\n" + usage)
+        raise Answer(texts.unknown_author(s.tr) + "\n" + usage)
     return person, args
 
 
@@ -253,19 +238,19 @@ def _checked_target(
     person, rest = _target(h, cmd, usage)
     tr = h.s.tr
     if person.id == h.actor.id:
-        raise _Answer(texts.not_yourself(tr))
+        raise Answer(texts.not_yourself(tr))
     if not h.takes_part(person):
-        raise _Answer(texts.not_in_gemeente(tr, _name(tr, person)))
+        raise Answer(texts.not_in_gemeente(tr, _name(tr, person)))
     group = h.s.group
     if in_group and not h.in_regie and group and h.roster(group).role_of(person.id) is None:
-        raise _Answer(texts.not_in_group(tr, _name(tr, person)))
+        raise Answer(texts.not_in_group(tr, _name(tr, person)))
     return person, rest
 
 
 def _refuse_beheerder(h: _Here, person: Person) -> None:
     """Peers do not moderate each other: beheerders are for the regiegroep."""
     if not h.in_regie and h.beheerder_in(person):
-        raise _Answer(texts.beheerder_by_regie_only(h.s.tr, _name(h.s.tr, person)))
+        raise Answer(texts.beheerder_by_regie_only(h.s.tr, _name(h.s.tr, person)))
 
 
 def _refuse_eigenaar(h: _Here, person: Person) -> None:
@@ -275,7 +260,7 @@ def _refuse_eigenaar(h: _Here, person: Person) -> None:
         try:
             h.roster(group).remove(person.id)
         except RosterError:
-            raise _Answer(
+            raise Answer(
                 texts.eigenaar_must_transfer(h.s.tr, _name(h.s.tr, person), group.name)
             ) from None
 
@@ -305,7 +290,7 @@ def _group_name(h: _Here, group_id: GroupId) -> str:
     return group.name if group else group_id
 
 
-@_answering
+@answering
 def warn(s: Situation, cmd: CommandReceived) -> None:
     """``/warn <reason> [note]`` replying to a member; ``/warn <handle> <reason>`` in regie."""
     h = _here(s)
@@ -313,10 +298,10 @@ def warn(s: Situation, cmd: CommandReceived) -> None:
     person, rest = _checked_target(h, cmd, usage)
     _refuse_beheerder(h, person)
     if not rest:
-        raise _Answer(usage)
+        raise Answer(usage)
     reason = WarningReason.parse(rest[0])
     if reason is None:
-        raise _Answer(texts.unknown_reason(s.tr, rest[0][:40]))
+        raise Answer(texts.unknown_reason(s.tr, rest[0][:40]))
     note, cut = _note(rest[1:])
     settings = h.network.gemeente.settings
     group = s.group
@@ -401,7 +386,7 @@ def _confirm(h: _Here, cmd: CommandReceived, text: RichText, person: Person) -> 
         h.tell(h.actor, text)
 
 
-@_answering
+@answering
 def warns(s: Situation, cmd: CommandReceived) -> None:
     """Active warnings: of the member replied to (beheerders, regie staff), else one's own.
 
@@ -421,7 +406,7 @@ def warns(s: Situation, cmd: CommandReceived) -> None:
         usage = texts.target_usage(s.tr, Command.WARNS, by_handle=s.place is not Place.BUURTGROEP)
         person, _rest = _target(h, cmd, usage)
         if not h.takes_part(person):
-            raise _Answer(texts.not_in_gemeente(s.tr, _name(s.tr, person)))
+            raise Answer(texts.not_in_gemeente(s.tr, _name(s.tr, person)))
     listing = texts.warnings_list(
         s.tr,
         name=None if person.id == h.actor.id else _name(s.tr, person),
@@ -458,7 +443,7 @@ def _asks_about_someone(s: Situation, cmd: CommandReceived) -> bool:
     return False
 
 
-@_answering
+@answering
 def unwarn(s: Situation, cmd: CommandReceived) -> None:
     """Withdraw the latest active warning: from this group (beheerders) or any (regie)."""
     h = _here(s)
@@ -469,7 +454,7 @@ def unwarn(s: Situation, cmd: CommandReceived) -> None:
         s.now,
     )
     if latest is None:
-        raise _Answer(texts.nothing_to_withdraw(s.tr, _name(s.tr, person), here=not h.in_regie))
+        raise Answer(texts.nothing_to_withdraw(s.tr, _name(s.tr, person), here=not h.in_regie))
     s.uow.warnings.revoke(latest.id, s.now)
     h.audit(
         AuditAction.UNWARNED,
@@ -496,7 +481,7 @@ def unwarn(s: Situation, cmd: CommandReceived) -> None:
 # ---------------------------------------------------------------------------------------------
 # Removal and blocks
 # ---------------------------------------------------------------------------------------------
-@_answering
+@answering
 def remove(s: Situation, cmd: CommandReceived) -> None:
     """``/remove <reason>`` replying to a member (their group only), or
     ``/remove <handle> <reason>`` in the regiegroep (every buurtgroep). No block."""
@@ -505,12 +490,12 @@ def remove(s: Situation, cmd: CommandReceived) -> None:
     person, rest = _checked_target(h, cmd, usage)
     _refuse_beheerder(h, person)
     if not rest:
-        raise _Answer(texts.remove_needs_reason(s.tr))
+        raise Answer(texts.remove_needs_reason(s.tr))
     reason, _cut = _note(rest)
     if h.in_regie:
         groups = h.groups_of(person, GroupKind.BUURT)
         if not groups:
-            raise _Answer(texts.not_in_any_buurtgroep(s.tr, _name(s.tr, person)))
+            raise Answer(texts.not_in_any_buurtgroep(s.tr, _name(s.tr, person)))
         _refuse_eigenaar(h, person)
     else:
         assert s.group is not None
@@ -666,7 +651,7 @@ def _remove_on_platform(h: _Here, group: Group, person: Person) -> bool:
     return True
 
 
-@_answering
+@answering
 def unblock(s: Situation, cmd: CommandReceived) -> None:
     """``/unblock <handle>``, or replying ``/unblock`` to a notice about the person."""
     h = _here(s)
@@ -674,7 +659,7 @@ def unblock(s: Situation, cmd: CommandReceived) -> None:
     person, _rest = _target(h, cmd, usage)
     name = _name(s.tr, person)
     if not s.uow.blocks.lift(h.network.gemeente.id, person.id, s.now, h.actor.id):
-        raise _Answer(texts.not_blocked(s.tr, name))
+        raise Answer(texts.not_blocked(s.tr, name))
     h.audit(AuditAction.UNBLOCKED, subject=person.id, group=None)
     s.out.send(
         s.event.chat,

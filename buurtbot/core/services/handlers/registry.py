@@ -11,6 +11,7 @@ Each flow module defines module-level tables (any it does not need may be left o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -20,12 +21,35 @@ from buurtbot.core.commands import Command
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.events import CommandReceived, InboundEvent, MessageReceived
 from buurtbot.core.services.situation import Situation
+from buurtbot.core.text import RichText
 
 CommandHandler = Callable[[Situation, CommandReceived], None]
 ButtonHandler = Callable[[Situation, str], None]
 DialogueHandler = Callable[[Situation, Dialogue, MessageReceived], None]
 MessageHandler = Callable[[Situation, MessageReceived], bool]
 EventHandler = Callable[[Situation, Any], None]
+
+
+class Answer(Exception):
+    """Stop a command and answer it with ``text``; raised before anything is written, so
+    a handler can refuse from deep inside its checks."""
+
+    def __init__(self, text: RichText) -> None:
+        super().__init__(text.plain)
+        self.text = text
+
+
+def answering(fn: CommandHandler) -> CommandHandler:
+    """Turn an :class:`Answer` raised by ``fn`` into a reply to the command."""
+
+    @functools.wraps(fn)
+    def run(s: Situation, cmd: CommandReceived) -> None:
+        try:
+            fn(s, cmd)
+        except Answer as answer:
+            s.reply(answer.text, to=cmd.message)
+
+    return run
 
 
 @dataclass

@@ -29,7 +29,6 @@ Decisions this module makes, where the issue left room:
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -46,7 +45,12 @@ from buurtbot.core.i18n import Translator
 from buurtbot.core.ids import PersonId
 from buurtbot.core.policy import Place
 from buurtbot.core.services.handlers.moderation import person_in_key, person_of
-from buurtbot.core.services.handlers.registry import CommandHandler, EventHandler
+from buurtbot.core.services.handlers.registry import (
+    Answer,
+    CommandHandler,
+    EventHandler,
+    answering,
+)
 from buurtbot.core.services.situation import Situation, identity_on, private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import moderation as moderation_texts
@@ -62,25 +66,6 @@ REMOVE_WORDS = frozenset({"remove", "verwijderen", "-"})
 MIN_BEHEERDERS = 2
 #: Gemeente roles that keep a person in the coordinatorengroep without a beheerder role.
 _OWN_SEAT = frozenset({GemeenteRole.COORDINATOR, GemeenteRole.HOOFDCOORDINATOR})
-
-
-class _Answer(Exception):
-    """Stop the command and answer it with ``text`` (raised before anything is written)."""
-
-    def __init__(self, text: RichText) -> None:
-        super().__init__(text.plain)
-        self.text = text
-
-
-def _answering(fn: CommandHandler) -> CommandHandler:
-    @functools.wraps(fn)
-    def run(s: Situation, cmd: CommandReceived) -> None:
-        try:
-            fn(s, cmd)
-        except _Answer as answer:
-            s.reply(answer.text, to=cmd.message)
-
-    return run
 
 
 def name_of(tr: Translator, person: Person | None) -> str:
@@ -258,19 +243,19 @@ def _target(r: Roles, cmd: CommandReceived, args: Sequence[str],
         if found is not None:
             return found, tuple(args[1:])
         if cmd.reply_to is None:
-            raise _Answer(moderation_texts.unknown_handle(s.tr, args[0][:40]) + "\n" + usage)
+            raise Answer(moderation_texts.unknown_handle(s.tr, args[0][:40]) + "\n" + usage)
     if cmd.reply_to is None:
-        raise _Answer(usage)
+        raise Answer(usage)
     key = s.uow.outbox.key_of_message(cmd.reply_to)
     if key is not None:
         about = person_in_key(key)
         person = s.uow.persons.get(about) if about else None
         if person is None:
-            raise _Answer(moderation_texts.not_at_the_bot(s.tr))
+            raise Answer(moderation_texts.not_at_the_bot(s.tr))
         return person, tuple(args)
     person = person_of(s.uow, cmd.reply_to_sender) if cmd.reply_to_sender else None
     if person is None:
-        raise _Answer(moderation_texts.unknown_author(s.tr) + "\n" + usage)
+        raise Answer(moderation_texts.unknown_author(s.tr) + "\n" + usage)
     return person, tuple(args)
 
 
@@ -287,17 +272,17 @@ def _group(r: Roles, person: Person, rest: Sequence[str]) -> Group:
             names = (_slug(candidate), candidate.buurt_id or "", candidate.name)
             if wanted in (n.casefold() for n in names):
                 return candidate
-        raise _Answer(texts.unknown_group(s.tr, rest[0][:40], [_slug(g) for g in buurtgroepen]))
+        raise Answer(texts.unknown_group(s.tr, rest[0][:40], [_slug(g) for g in buurtgroepen]))
     theirs = [
         g
         for m in s.uow.memberships.of_person(person.id)
         if (g := r.network.group(m.group_id)) is not None and g.kind is GroupKind.BUURT
     ]
     if not theirs:
-        raise _Answer(moderation_texts.not_in_any_buurtgroep(s.tr, name_of(s.tr, person)))
+        raise Answer(moderation_texts.not_in_any_buurtgroep(s.tr, name_of(s.tr, person)))
     if len(theirs) > 1:
         slugs = sorted(_slug(g) for g in theirs)
-        raise _Answer(texts.name_the_group(s.tr, name_of(s.tr, person), slugs))
+        raise Answer(texts.name_the_group(s.tr, name_of(s.tr, person), slugs))
     return theirs[0]
 
 
@@ -306,9 +291,9 @@ def _slug(group: Group) -> str:
     return group.id.rsplit(":", 1)[-1]
 
 
-def _refuse(r: Roles, error: RosterError, person: Person, group: Group) -> _Answer:
+def _refuse(r: Roles, error: RosterError, person: Person, group: Group) -> Answer:
     tr = r.s.tr
-    return _Answer(
+    return Answer(
         texts.roster_problem(
             tr, error.problem, name=name_of(tr, person), group=group.name, maximum=r.max_mede
         )
@@ -318,13 +303,13 @@ def _refuse(r: Roles, error: RosterError, person: Person, group: Group) -> _Answ
 # ---------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------
-@_answering
+@answering
 def coadmin(s: Situation, cmd: CommandReceived) -> None:
     """``/coadmin add|remove <handle or reply> [group]``."""
     r = _roles(s)
     usage = texts.coadmin_usage(s.tr, in_regie=s.place is Place.REGIEGROEP)
     if not cmd.args or cmd.args[0].lower() not in ADD_WORDS | REMOVE_WORDS:
-        raise _Answer(usage)
+        raise Answer(usage)
     adding = cmd.args[0].lower() in ADD_WORDS
     person, rest = _target(r, cmd, cmd.args[1:], usage)
     group = _group(r, person, rest)
@@ -332,15 +317,15 @@ def coadmin(s: Situation, cmd: CommandReceived) -> None:
     name = name_of(s.tr, person)
     role = roster.role_of(person.id)
     if role is None:
-        raise _Answer(texts.not_a_member(s.tr, name, group.name))
+        raise Answer(texts.not_a_member(s.tr, name, group.name))
     try:
         if adding:
             if role is GroupRole.MEDE_BEHEERDER:
-                raise _Answer(texts.already_mede_beheerder(s.tr, name, group.name))
+                raise Answer(texts.already_mede_beheerder(s.tr, name, group.name))
             roster.set_role(person.id, GroupRole.MEDE_BEHEERDER)
         else:
             if role is GroupRole.LID:
-                raise _Answer(texts.not_mede_beheerder(s.tr, name, group.name))
+                raise Answer(texts.not_mede_beheerder(s.tr, name, group.name))
             roster.step_down(person.id)
         roster.check()
     except RosterError as error:
@@ -357,7 +342,7 @@ def coadmin(s: Situation, cmd: CommandReceived) -> None:
     r.check_continuity([group])
 
 
-@_answering
+@answering
 def transfer(s: Situation, cmd: CommandReceived) -> None:
     """``/transfer <handle or reply> [group]``: a member becomes the eigenaar."""
     r = _roles(s)
@@ -368,9 +353,9 @@ def transfer(s: Situation, cmd: CommandReceived) -> None:
     name = name_of(s.tr, person)
     role = roster.role_of(person.id)
     if role is None:
-        raise _Answer(texts.not_a_member(s.tr, name, group.name))
+        raise Answer(texts.not_a_member(s.tr, name, group.name))
     if role is GroupRole.EIGENAAR:
-        raise _Answer(texts.already_eigenaar(s.tr, name, group.name))
+        raise Answer(texts.already_eigenaar(s.tr, name, group.name))
     old_id = roster.eigenaar
     try:
         roster.transfer_ownership(person.id)

@@ -10,8 +10,9 @@ this module asks the questions and answers the commands.
 - Redeeming (``/start <token>``, or ``START <token>`` as a plain private message for
   Signal) shows the house rules and asks acceptance and 18+ before the invite is used.
   Every bad token gets one and the same answer.
-- The bot's username (for Telegram deep links) is not known to the core yet; invites then
-  say "send /start <token> to the bot", which works on every platform.
+- Invites on Telegram are a deep link when the bot's username is known
+  (``Situation.bot_usernames``); otherwise they say "send /start <token> to the bot",
+  which works on every platform.
 """
 
 from __future__ import annotations
@@ -286,6 +287,7 @@ def admit(s: Situation, cmd: CommandReceived) -> None:
         now=s.now,
         out=s.out,
         translators=s.translators,
+        bot_usernames=s.bot_usernames,
     )
     if outcome is service.AdmitRefusal.BLOCKED:
         block = service.blocking(s.uow, aanmelding)
@@ -300,7 +302,8 @@ def admit(s: Situation, cmd: CommandReceived) -> None:
         group = s.network.group(aanmelding.group_id) if aanmelding.group_id else None
         platform = aanmelding.contact_platform or (group.chat.platform if group else None)
         assert platform is not None
-        instructions = texts.invite_instructions(s.tr, platform, outcome.token, None)
+        username = s.bot_usernames.get(platform)
+        instructions = texts.invite_instructions(s.tr, platform, outcome.token, username)
     s.reply(
         texts.admit_confirmed(s.tr, aanmelding.name, aanmelding.id, instructions),
         to=cmd.message,

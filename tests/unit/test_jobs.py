@@ -1,0 +1,381 @@
+"""The scheduled jobs (flow 6) on the in-memory fakes, with the world's fixed clock.
+
+Every job is run twice where it matters: the second run must change nothing. Texts are
+compared with what the text functions render in the reader's language, so the tests hold
+whether or not a msgid has its Dutch translation yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from buurtbot.core.actions import Action, SendText
+from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState, Channel
+from buurtbot.core.domain.audit import AuditAction, AuditEntry
+from buurtbot.core.domain.escalation import Escalation, Scope
+from buurtbot.core.domain.melding import Melding
+from buurtbot.core.domain.model import GroupRole, Locale
+from buurtbot.core.domain.moderation import Warning, WarningReason
+from buurtbot.core.ids import ChatRef, MessageRef, Platform
+from buurtbot.core.services import jobs
+from buurtbot.core.services import signup as service
+from buurtbot.core.text import RichText
+from buurtbot.core.texts import jobs as job_texts
+from buurtbot.core.texts import signup as signup_texts
+from tests.world import TRANSLATORS, World, texts
+
+NL = TRANSLATORS.get(Locale.NL)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture
+def ctx(world: World) -> jobs.JobContext:
+    return jobs.JobContext(world.uow_factory, TRANSLATORS, world.clock)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def private(world: World, handle: str, platform: Platform = Platform.TELEGRAM) -> ChatRef:
+    return ChatRef.private_with(world.identity(handle, platform))
+
+
+def said_to(actions: list[Action], chat: ChatRef) -> list[str]:
+    return [a.text.plain for a in actions if isinstance(a, SendText) and a.chat == chat]
+
+
+def submit(world: World, name: str = "Piet Pieters") -> Aanmelding:
+    """A web sign-up for Goor Centrum (eigenaar Anna), routed at the world's time."""
+    form = service.SignupForm(
+        name=name,
+        postcode="7471 AB",
+        house_number="12",
+        street=None,
+        phone="06 1234 5678",
+        contact_platform=None,
+        identity=None,
+        locale=Locale.NL,
+        adult=True,
+        lives_here=True,
+        rules_accepted=True,
+        channel=Channel.WEB,
+    )
+    with world.uow_factory() as uow:
+        network = uow.networks.get(world.spec.network.gemeente.id)
+        assert network is not None
+        result = service.submit_aanmelding(
+            uow, network, form, now=world.clock.now(), translators=TRANSLATORS, capabilities={}
+        )
+        uow.commit()
+    world.new_actions()
+    assert result.aanmelding is not None
+    assert result.aanmelding.state is AanmeldingState.ROUTED
+    return result.aanmelding
+
+
+def stored(world: World, aanmelding: Aanmelding) -> Aanmelding:
+    found = world.store.state.aanmeldingen[aanmelding.id]
+    return found
+
+
+def run(world: World, ctx: jobs.JobContext, job: jobs.Job) -> tuple[jobs.JobReport, list[Action]]:
+    report = job(ctx)
+    return report, world.new_actions()
+
+
+# -- reminders ----------------------------------------------------------------------------------
+def test_the_eigenaar_is_reminded_after_48_hours_once(world: World, ctx: jobs.JobContext) -> None:
+    aanmelding = submit(world)
+    world.clock.advance(hours=47)
+    report, actions = run(world, ctx, jobs.remind_pending)
+    assert actions == []
+    assert not report.changed
+
+    world.clock.advance(hours=2)
+    report, actions = run(world, ctx, jobs.remind_pending)
+    expected = job_texts.reminder_eigenaar(
+        NL, "Piet Pieters", aanmelding.id, "Buurtpreventie Goor Centrum", 2
+    ).plain
+    assert said_to(actions, private(world, "anna")) == [expected]
+    assert len(actions) == 1
+    assert report.counts == {"eigenaar": 1}
+    assert stored(world, aanmelding).reminders_sent == 1
+
+    world.clock.advance(hours=1)
+    report, actions = run(world, ctx, jobs.remind_pending)
+    assert actions == []
+    assert not report.changed
+
+
+def test_after_7_days_the_hoofdcoordinator_is_reminded_once(
+    world: World, ctx: jobs.JobContext
+) -> None:
+    aanmelding = submit(world)
+    world.clock.advance(hours=49)
+    jobs.remind_pending(ctx)
+    world.new_actions()
+    world.clock.advance(days=4)  # 6 days, 1 hour
+    assert run(world, ctx, jobs.remind_pending)[1] == []
+
+    world.clock.advance(days=1)  # 7 days, 1 hour
+    report, actions = run(world, ctx, jobs.remind_pending)
+    expected = job_texts.reminder_hoofdcoordinator(
+        NL, "Piet Pieters", aanmelding.id, "Buurtpreventie Goor Centrum", 7
+    ).plain
+    assert said_to(actions, private(world, "hanneke")) == [expected]
+    assert said_to(actions, private(world, "anna")) == []
+    assert report.counts == {"hoofdcoordinator": 1}
+    assert stored(world, aanmelding).reminders_sent == 2
+
+    world.clock.advance(days=3)
+    assert run(world, ctx, jobs.remind_pending)[1] == []
+
+
+def test_a_sign_up_unreminded_for_over_a_week_gets_only_the_late_reminder(
+    world: World, ctx: jobs.JobContext
+) -> None:
+    submit(world)
+    world.clock.advance(days=9)  # the scheduler was down all that time
+    report, actions = run(world, ctx, jobs.remind_pending)
+    assert report.counts == {"hoofdcoordinator": 1}
+    assert said_to(actions, private(world, "anna")) == []
+    assert len(said_to(actions, private(world, "hanneke"))) == 1
+    assert run(world, ctx, jobs.remind_pending)[1] == []
+
+
+def test_decided_sign_ups_are_not_chased(world: World, ctx: jobs.JobContext) -> None:
+    aanmelding = submit(world)
+    world.says("anna", None, f"/admit {aanmelding.id}")
+    world.new_actions()
+    world.clock.advance(days=3)
+    assert run(world, ctx, jobs.remind_pending)[1] == []
+
+
+# -- expired invites ----------------------------------------------------------------------------
+def test_an_expired_invite_is_revoked_and_the_eigenaar_told_once(
+    world: World, ctx: jobs.JobContext
+) -> None:
+    aanmelding = submit(world)
+    world.says("anna", None, f"/admit {aanmelding.id}")
+    world.new_actions()
+    [invite] = world.store.state.invites.values()
+
+    world.clock.advance(days=6, hours=23)
+    report, actions = run(world, ctx, jobs.expire_invites)
+    assert actions == []
+    assert not report.changed
+
+    world.clock.advance(hours=1)
+    report, actions = run(world, ctx, jobs.expire_invites)
+    expected = job_texts.invite_expired(
+        NL, "Piet Pieters", aanmelding.id, "Buurtpreventie Goor Centrum"
+    ).plain
+    assert said_to(actions, private(world, "anna")) == [expected]
+    assert report.counts == {"revoked": 1, "told": 1}
+    assert world.store.state.invites[invite.token_hash].revoked_at == world.clock.now()
+    assert stored(world, aanmelding).state is AanmeldingState.ADMITTED
+
+    report, actions = run(world, ctx, jobs.expire_invites)
+    assert actions == []
+    assert not report.changed
+
+    # As the message says, admitting again sends a fresh invite.
+    world.says("anna", None, f"/admit {aanmelding.id}")
+    usable = [i for i in world.store.state.invites.values() if i.usable(world.clock.now())]
+    assert len(usable) == 1
+
+
+# -- warnings and "112 called" lapse by time, without a job -------------------------------------
+def test_warnings_lapse_by_the_clock_without_a_job(world: World) -> None:
+    gemeente = world.spec.network.gemeente
+    eva = world.person("eva").id
+    warning = Warning(
+        "w-1",
+        gemeente.id,
+        eva,
+        world.group("goor-centrum").id,
+        WarningReason.LANGUAGE,
+        "",
+        world.person("anna").id,
+        world.clock.now(),
+        world.clock.now() + timedelta(days=gemeente.settings.warning_expiry_days),
+    )
+    with world.uow_factory() as uow:
+        uow.warnings.add(warning)
+        uow.commit()
+    before = texts(world.says("eva", None, "/warns"))
+    world.clock.advance(days=gemeente.settings.warning_expiry_days)
+    after = texts(world.says("eva", None, "/warns"))
+    assert before != after  # the active warning is gone from the member's own overview
+    assert warning.active(world.clock.now() - timedelta(seconds=1))
+    assert not warning.active(world.clock.now())
+
+
+def test_112_called_lapses_by_the_clock_without_a_job(world: World) -> None:
+    report = world.post("daan", "goor-centrum", "Man met koevoet bij nummer 12!")
+    [first] = texts(world.reply("eva", "goor-centrum", "/112", report))
+    world.clock.advance(minutes=world.spec.network.gemeente.settings.called_112_window_minutes)
+    [still] = texts(world.reply("anna", "goor-centrum", "/112", report))
+    assert still != first  # within the window: "already called"
+    world.clock.advance(minutes=1)
+    [again] = texts(world.reply("anna", "goor-centrum", "/112", report))
+    assert again.startswith("☎ 112")  # lapsed: a new call is news again
+
+
+# -- the weekly digest --------------------------------------------------------------------------
+def test_the_digest_goes_to_the_regiegroep_once_a_week(world: World, ctx: jobs.JobContext) -> None:
+    submit(world, "Piet Pieters")
+    submit(world, "Mies Bakker")
+    melding = world.post("daan", "goor-centrum", "Verdachte auto")
+    world.reply("anna", "goor-centrum", "/escalate", melding, quoted="Verdachte auto",
+                author="daan")  # fmt: skip
+    with world.uow_factory() as uow:  # Goor West is left with one beheerder
+        group = world.group("goor-west").id
+        uow.memberships.replace_group(
+            group,
+            [
+                replace(m, role=GroupRole.LID) if m.role is GroupRole.MEDE_BEHEERDER else m
+                for m in uow.memberships.of_group(group)
+            ],
+        )
+        uow.commit()
+    world.new_actions()
+    world.clock.advance(days=1)
+
+    report, actions = run(world, ctx, jobs.weekly_digest)
+    [digest] = said_to(actions, world.group("regie").chat)
+    assert len(actions) == 1
+    assert report.counts == {"sent": 1}
+    week = jobs.iso_week(world.clock.now(), "Europe/Amsterdam")
+    assert world.store.state.outbox[max(world.store.state.outbox)].key == (
+        f"digest:hof-van-twente:{week}"
+    )
+    lines = digest.splitlines()
+    assert NL.gettext("Sign-ups in the past week: {n}").format(n=2) in lines
+    assert f"  • {signup_texts.state_name(NL, AanmeldingState.ROUTED)}: 2" in lines
+    assert "  • Goor: 1" in lines
+    assert "  • Buurtpreventie Goor West: 1" in lines
+    assert not any("Goor Centrum" in line for line in lines)
+
+    world.clock.advance(days=2)  # same ISO week
+    report, actions = run(world, ctx, jobs.weekly_digest)
+    assert actions == []
+    assert not report.changed
+
+    world.clock.advance(days=7)  # next week: nothing happened in it
+    _, actions = run(world, ctx, jobs.weekly_digest)
+    [later] = said_to(actions, world.group("regie").chat)
+    assert NL.gettext("Sign-ups in the past week: {n}").format(n=0) in later.splitlines()
+    assert NL.gettext("Escalations in the past week: none") in later.splitlines()
+
+
+def test_iso_week_is_the_gemeentes_week() -> None:
+    from datetime import UTC, datetime
+
+    sunday_night_utc = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)  # Monday 00:30 in NL
+    assert jobs.iso_week(sunday_night_utc, "Europe/Amsterdam") == "2026-W49"
+    assert jobs.iso_week(sunday_night_utc, "UTC") == "2026-W48"
+
+
+# -- retention ----------------------------------------------------------------------------------
+def test_retention_deletes_what_is_old_and_keeps_what_is_recent(
+    world: World, ctx: jobs.JobContext
+) -> None:
+    gemeente = world.spec.network.gemeente
+    days = gemeente.settings.retention_days
+    now = world.clock.now()
+    old, recent = now - timedelta(days=days + 1), now - timedelta(days=days - 1)
+    group = world.group("goor-centrum")
+    anna, eva = world.person("anna").id, world.person("eva").id
+    with world.uow_factory() as uow:
+        for name, at in (("old", old), ("recent", recent)):
+            uow.meldingen.save(Melding(f"m-{name}", gemeente.id, group.id, at))
+            uow.escalations.add(
+                Escalation(
+                    f"e-{name}",
+                    gemeente.id,
+                    group.id,
+                    MessageRef(group.chat, name),
+                    "text kept only for a while",
+                    anna,
+                    at,
+                    Scope.DEFAULT,
+                    melding_id=f"m-{name}",
+                )
+            )
+            uow.audit.add(AuditEntry(gemeente.id, at, AuditAction.WARNED, anna, eva, group.id))
+            uow.warnings.add(
+                Warning(
+                    f"w-{name}",
+                    gemeente.id,
+                    eva,
+                    group.id,
+                    WarningReason.OTHER,
+                    "",
+                    anna,
+                    at - timedelta(days=10),
+                    at,
+                )
+            )
+            action = SendText(chat=group.chat, text=RichText.of(name))
+            uow.outbox.add(action, key=f"sent-{name}", at=at)
+        uow.outbox.add(SendText(chat=private(world, "anna"), text=RichText.of("x")),
+                       key="pending-old", at=old)  # fmt: skip
+        uow.commit()
+    sent = {r.id for r in world.store.state.outbox.values() if r.key.startswith("sent-")}
+    with world.uow_factory() as uow:
+        for item_id in sent:
+            uow.outbox.delivered(item_id, now)
+        uow.commit()
+    declined = replace(submit(world), state=AanmeldingState.DECLINED, state_changed_at=old)
+    kept = replace(submit(world, "Mies"), state=AanmeldingState.JOINED, state_changed_at=recent)
+    with world.uow_factory() as uow:
+        uow.aanmeldingen.save(declined)
+        uow.aanmeldingen.save(kept)
+        uow.commit()
+
+    report = jobs.retention(ctx)
+    assert report.counts == {
+        "escalations": 1,
+        "meldingen": 1,
+        "audit": 1,
+        "warnings": 1,
+        "aanmeldingen": 1,
+        "outbox": 1,
+    }
+    state = world.store.state
+    assert set(state.meldingen) == {"m-recent"}
+    assert set(state.escalations) == {"e-recent"}
+    assert [a.at for a in state.audit] == [recent]
+    assert set(state.warnings) == {"w-recent"}
+    assert set(state.aanmeldingen) == {kept.id}
+    assert {r.key for r in state.outbox.values()} >= {"sent-recent", "pending-old"}
+    assert "sent-old" not in {r.key for r in state.outbox.values()}
+
+    again = jobs.retention(ctx)
+    assert not again.changed
+
+
+def test_retention_never_deletes_a_warning_that_still_counts(
+    world: World, ctx: jobs.JobContext
+) -> None:
+    gemeente = world.spec.network.gemeente
+    group = world.group("goor-centrum").id
+    long_ago = world.clock.now() - timedelta(days=gemeente.settings.retention_days + 30)
+    with world.uow_factory() as uow:
+        uow.warnings.add(
+            Warning("w-1", gemeente.id, world.person("eva").id, group, WarningReason.OTHER, "",
+                    world.person("anna").id, long_ago, world.clock.now() + timedelta(days=1))
+        )  # fmt: skip
+        uow.commit()
+    assert not jobs.retention(ctx).changed
+    assert "w-1" in world.store.state.warnings
+
+
+def test_every_job_has_a_name() -> None:
+    assert set(jobs.JOBS) == {"expire-invites", "remind-pending", "digest", "retention"}
