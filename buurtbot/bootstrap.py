@@ -213,7 +213,7 @@ class StorageDirectory:
                 person = uow.persons.by_identity(identity)
                 if person is None and identity.platform is Platform.CONSOLE:
                     person = uow.persons.get(PersonId(identity.user_ref))
-                return (person.display_name or person.handle or person.id) if person else None
+                return (person.display_name or person.handle) if person else None
 
         return await self.app.run_blocking(read)
 

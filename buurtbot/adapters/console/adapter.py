@@ -123,6 +123,8 @@ class ConsoleAdapter(ChatPort):
         self._chat_label = ""
         self._task: asyncio.Task[None] | None = None
         self._sink: EventSink | None = None
+        #: Names typed after /as for people the network does not know (yet).
+        self._typed_names: dict[PlatformIdentity, str] = {}
         self.finished = asyncio.Event()
 
     # -- ChatPort ---------------------------------------------------------------------------
@@ -317,6 +319,7 @@ class ConsoleAdapter(ChatPort):
         everyone = await self.directory.people()
         people = {p.handle.lower(): p for p in everyone} | {p.id.lower(): p for p in everyone}
         person = people.get(args[0].lower()) or ConsolePerson(args[0], args[0], args[0])
+        self._typed_names.setdefault(PlatformIdentity(Platform.CONSOLE, person.id), person.name)
         if len(args) == 1:
             self._person = person
             self._chat = ChatRef.private_with(PlatformIdentity(Platform.CONSOLE, person.id))
@@ -342,7 +345,8 @@ class ConsoleAdapter(ChatPort):
     # -- output -----------------------------------------------------------------------------
     async def _label(self, chat: ChatRef) -> str:
         if chat.private:
-            name = await self.directory.person_name(PlatformIdentity(chat.platform, chat.chat_id))
+            identity = PlatformIdentity(chat.platform, chat.chat_id)
+            name = await self.directory.person_name(identity) or self._typed_names.get(identity)
             return f"private · {name or chat.chat_id}"
         for group in await self.directory.groups():
             if group.chat == chat:

@@ -18,7 +18,6 @@ this module asks the questions and answers the commands.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -26,9 +25,8 @@ from buurtbot.core.actions import Button
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState, Channel, Invite
 from buurtbot.core.domain.dialogue import Dialogue
-from buurtbot.core.domain.model import GemeenteRole, GroupRole, Person
+from buurtbot.core.domain.model import GemeenteRole, GroupRole
 from buurtbot.core.events import CommandReceived, MessageReceived
-from buurtbot.core.ids import PersonId
 from buurtbot.core.services import signup as service
 from buurtbot.core.services.handlers.registry import (
     ButtonHandler,
@@ -57,27 +55,11 @@ REDEEM_QUESTIONS = {"rules": "rules-not-accepted", "adult": "not-adult"}
 # ---------------------------------------------------------------------------------------------
 # The /signup dialogue
 # ---------------------------------------------------------------------------------------------
-def _ensure_person(s: Situation) -> Person:
-    """The sender as a person; someone new is kept with only their account (the dialogue
-    and numbered replies are stored per person)."""
-    if s.person is not None:
-        return s.person
-    person = Person(
-        id=PersonId(uuid.uuid4().hex),
-        gemeente_id=s.network.gemeente.id if s.network else None,
-        display_name="",
-        identities=frozenset({s.event.sender.identity}),
-    )
-    s.uow.persons.save(person)
-    s.person = person
-    return person
-
-
 def start_signup(s: Situation, cmd: CommandReceived) -> None:
     if s.network is None:
         s.reply(texts.no_gemeente(s.tr), to=cmd.message)
         return
-    person = _ensure_person(s)
+    person = s.ensure_person()
     dialogue = Dialogue(
         chat=cmd.chat,
         person=person.id,
@@ -385,7 +367,7 @@ def start_with_token(s: Situation, token: str) -> None:
         return
     s.network = network
     aanmelding = s.uow.aanmeldingen.get(found.aanmelding_id)
-    person = _ensure_person(s)
+    person = s.ensure_person()
     if person.locale is None and aanmelding is not None:
         s.tr = s.translators.get(aanmelding.locale, network.gemeente.timezone)
     dialogue = Dialogue(
