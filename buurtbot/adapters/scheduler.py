@@ -2,9 +2,10 @@
 
 - **APScheduler 3** (:class:`AsyncIOScheduler`) on the application's event loop; each job
   runs on the app's database thread (``run_blocking``) and wakes the outbox relay when it
-  queued something. Expiring invites and reminders run hourly, retention daily, the digest
-  on Mondays at 08:00 Europe/Amsterdam. ``coalesce``, ``max_instances=1`` and a large
-  ``misfire_grace_time``: a run that was late (a busy loop, a suspended laptop) happens once.
+  queued something. Expiring invites, reminders and the waiting list run hourly, retention
+  daily, the digest on Mondays at 08:00 Europe/Amsterdam. ``coalesce``, ``max_instances=1``
+  and a large ``misfire_grace_time``: a run that was late (a busy loop, a suspended laptop)
+  happens once.
 - **Memory job store, on purpose.** The jobs keep their state in our own tables (what was
   revoked, reminded, queued under a digest key) and decide from the data what is due, so a
   persistent APScheduler store would only duplicate that. Instead every job runs once right
@@ -238,6 +239,7 @@ class JobScheduler:
         hourly = IntervalTrigger(hours=1, timezone=tz)
         scheduler.add_job(self.run, hourly, args=["expire-invites"], id="expire-invites")
         scheduler.add_job(self.run, hourly, args=["remind-pending"], id="remind-pending")
+        scheduler.add_job(self.run, hourly, args=["route-waiting"], id="route-waiting")
         scheduler.add_job(
             self.run, IntervalTrigger(days=1, timezone=tz), args=["retention"], id="retention"
         )

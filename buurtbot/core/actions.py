@@ -88,6 +88,25 @@ class CreateInvite(Action):
     expires_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetAdmin(Action):
+    """Give ``user`` the platform's admin rights in ``chat`` (``admin``), or take them away:
+    a beheerder role mirrored onto the platform. Only where the platform has admin rights."""
+
+    user: PlatformIdentity
+    admin: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendFile(Action):
+    """Send a document named ``filename`` holding ``content``, with an optional caption.
+    Only where the platform can send files."""
+
+    filename: str
+    content: bytes
+    caption: RichText | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     """What performing an action gave back; ``message`` is set for sent messages."""

@@ -66,6 +66,7 @@ class Capabilities:
     ``invite_links``: the bot can create join links. ``join_requests``: joins can wait for
     the bot's approval. ``add_members``: the bot can add an account directly.
     ``remove_members``, ``delete_messages``, ``edit_messages``, ``admin_rights``: as named.
+    ``send_files``: the bot can send a document (a file with a name) in a chat.
     ``max_text_length``: the longest text one message may carry.
     ``rate_limits``: how fast the bot may send there.
     """
@@ -78,6 +79,7 @@ class Capabilities:
     delete_messages: bool = False
     edit_messages: bool = False
     admin_rights: bool = False
+    send_files: bool = False
     max_text_length: int = 4096
     rate_limits: RateLimits = field(default_factory=RateLimits)
 

@@ -26,7 +26,9 @@ from buurtbot.core.actions import (
     DeclineJoin,
     EditText,
     RemoveMember,
+    SendFile,
     SendText,
+    SetAdmin,
 )
 from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
 from buurtbot.core.text import RichText, Span, bold, code, italic
@@ -79,6 +81,20 @@ EXAMPLES: dict[type[Action], list[Action]] = {
             name="x",
             expires_at=datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=-3))),
         ),
+    ],
+    SetAdmin: [
+        SetAdmin(chat=GROUP, user=PlatformIdentity(Platform.TELEGRAM, "77"), admin=True),
+        SetAdmin(chat=ChatRef(Platform.SIGNAL, "group.abc="), user=USER, admin=False),
+    ],
+    SendFile: [
+        SendFile(chat=PRIVATE, filename="mijn-gegevens.json", content=b'{"a": "\xc3\xa9"}\n'),
+        SendFile(
+            chat=PRIVATE,
+            filename="x.bin",
+            content=bytes(range(256)),
+            caption=RichText.of(bold("Je gegevens"), " 📄"),
+        ),
+        SendFile(chat=GROUP, filename="leeg", content=b"", caption=RichText()),
     ],
 }
 
@@ -138,6 +154,12 @@ def test_unknown_kinds_and_classes_are_reported() -> None:
 
     with pytest.raises(TypeError, match="Shout"):
         action_to_json(Shout(chat=GROUP, text=RichText.of("HÉ")))
+
+
+def test_file_content_is_stored_as_base64() -> None:
+    data = action_to_json(SendFile(chat=PRIVATE, filename="f.txt", content=b"hoi"))
+    assert data["content"] == "aG9p"
+    assert data["caption"] is None
 
 
 def test_the_stored_form_is_stable() -> None:

@@ -17,11 +17,13 @@ from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState, Channel
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.escalation import Escalation, Scope
 from buurtbot.core.domain.melding import Melding
-from buurtbot.core.domain.model import GroupRole, Locale
+from buurtbot.core.domain.model import Group, GroupKind, GroupRole, Locale, Membership, RoleSource
 from buurtbot.core.domain.moderation import Warning, WarningReason
-from buurtbot.core.ids import ChatRef, MessageRef, Platform
+from buurtbot.core.domain.networkspec import file_group_id
+from buurtbot.core.ids import BuurtId, ChatRef, MessageRef, Platform
 from buurtbot.core.services import jobs
 from buurtbot.core.services import signup as service
+from buurtbot.core.services.network_sync import apply_network
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import jobs as job_texts
 from buurtbot.core.texts import signup as signup_texts
@@ -188,6 +190,94 @@ def test_an_expired_invite_is_revoked_and_the_eigenaar_told_once(
     world.says("anna", None, f"/admit {aanmelding.id}")
     usable = [i for i in world.store.state.invites.values() if i.usable(world.clock.now())]
     assert len(usable) == 1
+
+
+# -- a buurt founds its buurtgroep: the waiting list goes to its eigenaar ----------------------
+def waiting_sign_up(world: World) -> Aanmelding:
+    """A web sign-up from Markelo Buitengebied, which has no buurtgroep (yet)."""
+    form = service.SignupForm(
+        name="Wim Weiland", postcode="7476 AA", house_number="3", street=None,
+        phone="06 8765 4321", contact_platform=None, identity=None, locale=Locale.NL,
+        adult=True, lives_here=True, rules_accepted=True, channel=Channel.WEB,
+    )  # fmt: skip
+    with world.uow_factory() as uow:
+        network = uow.networks.get(world.spec.gemeente_id)
+        assert network is not None
+        result = service.submit_aanmelding(
+            uow, network, form, now=world.clock.now(), translators=TRANSLATORS, capabilities={}
+        )
+        uow.commit()
+    world.new_actions()
+    assert result.aanmelding is not None
+    assert result.aanmelding.state is AanmeldingState.WAITING
+    return result.aanmelding
+
+
+def found_group(world: World, buurt_id: str, eigenaar: str) -> Group:
+    """Reload the network file with a new buurtgroep for ``buurt_id``, led by ``eigenaar``."""
+    spec = world.spec
+    group = Group(
+        id=file_group_id(spec.gemeente_id, buurt_id),
+        gemeente_id=spec.gemeente_id,
+        kind=GroupKind.BUURT,
+        chat=ChatRef(Platform.TELEGRAM, "-1001000000099"),
+        name="Buurtpreventie Markelo Buitengebied",
+        buurt_id=BuurtId(buurt_id),
+    )
+    owner = Membership(group.id, spec.person_id(eigenaar), GroupRole.EIGENAAR,
+                       RoleSource.NETWORK_FILE)  # fmt: skip
+    new_spec = replace(
+        spec,
+        network=replace(spec.network, groups=(*spec.network.groups, group)),
+        memberships=(*spec.memberships, owner),
+    )
+    with world.uow_factory() as uow:
+        apply_network(uow, new_spec)
+        uow.commit()
+    world.spec = new_spec
+    return group
+
+
+def test_a_new_buurtgroep_gets_its_waiting_list_once(world: World, ctx: jobs.JobContext) -> None:
+    aanmelding = waiting_sign_up(world)
+    report, actions = run(world, ctx, jobs.route_waiting)  # no buurtgroep yet: it waits
+    assert actions == []
+    assert not report.changed
+    assert stored(world, aanmelding).state is AanmeldingState.WAITING
+
+    group = found_group(world, "markelo-buitengebied", eigenaar="daan")
+    world.clock.advance(minutes=30)
+    report, actions = run(world, ctx, jobs.route_waiting)
+    routed = stored(world, aanmelding)
+    assert routed.state is AanmeldingState.ROUTED
+    assert routed.group_id == group.id
+    assert routed.state_changed_at == world.clock.now()
+    assert report.counts == {"routed": 1}
+    # Exactly what a fresh sign-up's eigenaar gets, privately, with phone and address.
+    expected = signup_texts.eigenaar_notice(NL, routed, group.name).plain
+    assert said_to(actions, private(world, "daan")) == [expected]
+    # The regiegroep hears it once, as a count.
+    notice = job_texts.waiting_routed(NL, 1, ["Markelo Buitengebied"]).plain
+    assert said_to(actions, world.group("regie").chat) == [notice]
+    assert len(actions) == 2
+
+    report, actions = run(world, ctx, jobs.route_waiting)
+    assert actions == []
+    assert not report.changed
+    # From here it is an ordinary routed sign-up: the eigenaar decides, reminders follow.
+    world.says("daan", None, f"/admit {aanmelding.id}")
+    assert stored(world, aanmelding).state is AanmeldingState.ADMITTED
+
+
+def test_the_regiegroep_hears_one_count_for_several(world: World, ctx: jobs.JobContext) -> None:
+    first, second = waiting_sign_up(world), waiting_sign_up(world)
+    found_group(world, "markelo-buitengebied", eigenaar="daan")
+    report, actions = run(world, ctx, jobs.route_waiting)
+    assert report.counts == {"routed": 2}
+    assert len(said_to(actions, private(world, "daan"))) == 2
+    notice = job_texts.waiting_routed(NL, 2, ["Markelo Buitengebied"]).plain
+    assert said_to(actions, world.group("regie").chat) == [notice]
+    assert {stored(world, a).state for a in (first, second)} == {AanmeldingState.ROUTED}
 
 
 # -- warnings and "112 called" lapse by time, without a job -------------------------------------
@@ -378,4 +468,10 @@ def test_retention_never_deletes_a_warning_that_still_counts(
 
 
 def test_every_job_has_a_name() -> None:
-    assert set(jobs.JOBS) == {"expire-invites", "remind-pending", "digest", "retention"}
+    assert set(jobs.JOBS) == {
+        "expire-invites",
+        "remind-pending",
+        "route-waiting",
+        "digest",
+        "retention",
+    }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
 
-from buurtbot.core.actions import Action, AnswerButton, RemoveMember, SendText
+from buurtbot.core.actions import Action, AnswerButton, RemoveMember, SendFile, SendText
 from buurtbot.core.domain.model import Locale
 from buurtbot.core.ids import ChatRef, Platform
 from buurtbot.core.ports import Capabilities
@@ -79,6 +80,46 @@ def test_mydata_of_a_beheerder_shows_roles_and_the_phone_number_unmasked(world: 
     assert "signal: +31620000000" in text
     assert "Buurtpreventie Goor Centrum: eigenaar" in text
     assert "Roles in the gemeente: coordinator" in text
+
+
+def test_mydata_sends_the_same_data_as_a_json_file_where_the_platform_can(
+    world: World,
+) -> None:
+    world.bot.capabilities = dict(CAPS) | {
+        Platform.TELEGRAM: Capabilities(remove_members=True, send_files=True)
+    }
+    warn_eva(world)
+    actions = world.says("eva", None, "/mydata")
+    [file] = [a for a in actions if isinstance(a, SendFile)]
+    assert file.chat == private(world, "eva")
+    assert file.filename == "mijn-gegevens.json"
+    assert file.caption is not None
+    assert file.caption.plain.startswith("The same data as a file (JSON)")
+    text = file.content.decode("utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    data = json.loads(text)
+    eva = world.person("eva")
+    assert data["person"]["id"] == eva.id
+    assert data["person"]["name"] == "Eva Nijhuis"
+    assert {"platform": "telegram", "user_ref": "700131776"} in data["identities"]
+    assert data["locale"] == "en"
+    assert {
+        "group_id": world.group("goor-centrum").id,
+        "group": "Buurtpreventie Goor Centrum",
+        "role": "lid",
+    } in data["memberships"]
+    [warning] = data["warnings"]
+    assert warning["state"] == "active"
+    assert warning["at"].startswith(world.clock.now().date().isoformat())
+    assert [e["action"] for e in data["audit"]] == ["warned"]
+    assert not data["audit"][0]["by_you"]
+
+
+def test_no_file_where_the_platform_cannot_send_files(world: World) -> None:
+    actions = world.says("eva", None, "/mydata")
+    assert not [a for a in actions if isinstance(a, SendFile)]
+    assert len(said(actions)) == 1
 
 
 def test_mydata_only_privately(world: World) -> None:

@@ -6,7 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from buurtbot.core.actions import Action, AddMember, CreateInvite, RemoveMember, SendText
+from buurtbot.core.actions import (
+    Action,
+    AddMember,
+    CreateInvite,
+    RemoveMember,
+    SendText,
+    SetAdmin,
+)
 from buurtbot.core.domain.model import GroupRole, Locale, Membership
 from buurtbot.core.events import MemberLeft, Sender
 from buurtbot.core.ids import ChatRef, Platform, PlatformIdentity
@@ -320,3 +327,74 @@ def test_unknown_people_leaving_change_nothing(world: World) -> None:
     )
     assert world.deliver(event) == []
     assert roles(world, "goor-centrum") == before
+
+
+# -- admin rights on the platform ------------------------------------------------------------
+ADMIN_CAPS = dict(CAPS) | {
+    Platform.TELEGRAM: Capabilities(remove_members=True, invite_links=True, admin_rights=True)
+}
+
+
+def admin_changes(actions: list[Action]) -> list[SetAdmin]:
+    return [a for a in actions if isinstance(a, SetAdmin)]
+
+
+def set_admin(world: World, handle: str, admin: bool, group: str = "goor-centrum") -> SetAdmin:
+    chat = world.group(group).chat
+    return SetAdmin(chat=chat, user=world.identity(handle, chat.platform), admin=admin)
+
+
+def test_coadmin_add_and_remove_mirror_the_admin_rights(world: World) -> None:
+    world.bot.capabilities = ADMIN_CAPS
+    actions = world.says("anna", "goor-centrum", "/coadmin add eva")
+    assert admin_changes(actions) == [set_admin(world, "eva", True)]
+
+    actions = world.says("anna", "goor-centrum", "/coadmin remove eva")
+    assert admin_changes(actions) == [set_admin(world, "eva", False)]
+
+
+def test_a_transfer_to_a_member_makes_them_admin_and_the_demoted_eigenaar_loses_it(
+    world: World,
+) -> None:
+    world.bot.capabilities = ADMIN_CAPS
+    world.says("anna", "goor-centrum", "/coadmin add daan")  # three mede-beheerders: no room
+    actions = world.says("anna", "goor-centrum", "/transfer eva")
+    assert roles(world, "goor-centrum")["anna"] is GroupRole.LID
+    assert admin_changes(actions) == [
+        set_admin(world, "eva", True),
+        set_admin(world, "anna", False),
+    ]
+
+
+def test_a_transfer_between_beheerders_leaves_the_admin_rights_alone(world: World) -> None:
+    world.bot.capabilities = ADMIN_CAPS
+    actions = world.says("anna", "goor-centrum", "/transfer bert")  # bert is mede-beheerder
+    assert roles(world, "goor-centrum")["anna"] is GroupRole.MEDE_BEHEERDER
+    assert admin_changes(actions) == []
+
+
+def test_a_transfer_to_a_member_with_room_only_promotes(world: World) -> None:
+    world.bot.capabilities = ADMIN_CAPS
+    actions = world.says("anna", "goor-centrum", "/transfer eva")
+    assert admin_changes(actions) == [set_admin(world, "eva", True)]
+
+
+def test_a_beheerder_who_leaves_loses_the_admin_rights(world: World) -> None:
+    world.bot.capabilities = ADMIN_CAPS
+    actions = leaves(world, "bert", "goor-centrum")
+    assert admin_changes(actions) == [set_admin(world, "bert", False)]
+    assert admin_changes(leaves(world, "eva", "goor-centrum")) == []  # a member had none
+
+
+def test_without_admin_rights_on_the_platform_nothing_is_mirrored(world: World) -> None:
+    queued = [
+        *world.says("anna", "goor-centrum", "/coadmin add daan"),
+        *world.says("anna", "goor-centrum", "/transfer eva"),
+        *world.says("eva", "goor-centrum", "/coadmin remove daan"),
+        *leaves(world, "bert", "goor-centrum"),
+    ]
+    after = roles(world, "goor-centrum")
+    assert after["eva"] is GroupRole.EIGENAAR
+    assert after["daan"] is GroupRole.LID
+    assert "bert" not in after
+    assert admin_changes(queued) == []

@@ -38,7 +38,9 @@ from buurtbot.core.actions import (
     DeliveryResult,
     EditText,
     RemoveMember,
+    SendFile,
     SendText,
+    SetAdmin,
 )
 from buurtbot.core.commands import parse_command_text
 from buurtbot.core.events import (
@@ -94,6 +96,8 @@ class ConsoleAdapter(ChatPort):
         join_requests=False,
         add_members=True,
         remove_members=True,
+        admin_rights=True,
+        send_files=True,
         max_text_length=4096,
         # A terminal takes whatever is printed; only a real platform needs pacing.
         rate_limits=RateLimits(
@@ -176,6 +180,14 @@ class ConsoleAdapter(ChatPort):
                 RemoveMember: "removed from the group",
             }[type(action)]
             self._print(f"[{label}] {who}: {verb}")
+            return DeliveryResult()
+        if isinstance(action, SetAdmin):
+            who = await self.directory.person_name(action.user) or str(action.user)
+            verb = "made admin" if action.admin else "admin rights removed"
+            self._print(f"[{label}] {who}: {verb}")
+            return DeliveryResult()
+        if isinstance(action, SendFile):
+            self._print(f"[{label}] bot sends file {action.filename} ({len(action.content)} bytes)")
             return DeliveryResult()
         raise NotImplementedError(type(action).__name__)  # pragma: no cover - new action kind
 

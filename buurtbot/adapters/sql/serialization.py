@@ -6,6 +6,7 @@ class never strands queued rows. ``action_from_json(action_to_json(a)) == a`` fo
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,9 @@ from buurtbot.core.actions import (
     DeclineJoin,
     EditText,
     RemoveMember,
+    SendFile,
     SendText,
+    SetAdmin,
 )
 from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
 from buurtbot.core.text import RichText
@@ -39,6 +42,8 @@ ACTION_KINDS: Mapping[type[Action], str] = {
     AddMember: "add_member",
     RemoveMember: "remove_member",
     CreateInvite: "create_invite",
+    SetAdmin: "set_admin",
+    SendFile: "send_file",
 }
 
 
@@ -76,6 +81,13 @@ def action_to_json(action: Action) -> Json:
         case CreateInvite():
             data["name"] = action.name
             data["expires_at"] = _time_out(action.expires_at) if action.expires_at else None
+        case SetAdmin():
+            data["user"] = _identity_out(action.user)
+            data["admin"] = action.admin
+        case SendFile():
+            data["filename"] = action.filename
+            data["content"] = base64.b64encode(action.content).decode("ascii")
+            data["caption"] = action.caption.to_json() if action.caption is not None else None
     return data
 
 
@@ -108,6 +120,16 @@ def _create_invite(chat: ChatRef, d: Mapping[str, Any]) -> Action:
     )
 
 
+def _send_file(chat: ChatRef, d: Mapping[str, Any]) -> Action:
+    caption = d.get("caption")
+    return SendFile(
+        chat=chat,
+        filename=d["filename"],
+        content=base64.b64decode(d["content"], validate=True),
+        caption=RichText.from_json(caption) if caption is not None else None,
+    )
+
+
 _DECODERS: dict[str, Callable[[ChatRef, Mapping[str, Any]], Action]] = {
     "send_text": _send_text,
     "edit_text": lambda chat, d: EditText(
@@ -122,6 +144,10 @@ _DECODERS: dict[str, Callable[[ChatRef, Mapping[str, Any]], Action]] = {
     "add_member": lambda chat, d: AddMember(chat=chat, user=_identity_in(d["user"])),
     "remove_member": lambda chat, d: RemoveMember(chat=chat, user=_identity_in(d["user"])),
     "create_invite": _create_invite,
+    "set_admin": lambda chat, d: SetAdmin(
+        chat=chat, user=_identity_in(d["user"]), admin=bool(d["admin"])
+    ),
+    "send_file": _send_file,
 }
 
 

@@ -37,7 +37,7 @@ def page(tr: Translator, gemeente_name: str | None) -> dict[str, str]:
         "contact_telegram": _("I'll contact the bot on Telegram"),
         "contact_signal": _("I'll contact the bot on Signal"),
         "phone": _("Phone number"),
-        "phone_hint": _("A Dutch number, for example 06 1234 5678"),
+        "phone_hint": _("For example 06 1234 5678; a foreign number with its country code"),
         "conditions": _("Conditions"),
         "adult": _("I am 18 or older"),
         "lives_here": _("I live or work in this neighbourhood"),

@@ -19,6 +19,13 @@ Decisions, where the brief left room:
   A sign-up that was down for more than 7 days unreminded gets the 7-day reminder only.
   The outbox keys name the stage and the routing time, so two racing runs conflict on the
   key instead of both sending.
+- **A buurt founds its buurtgroep** (the network file is reloaded with a group for a buurt
+  that had a waiting list): the hourly :func:`route_waiting` places every WAITING sign-up
+  of such a buurt exactly as a fresh sign-up is placed (ROUTED with the full notice to the
+  eigenaar, or RECEIVED when the gemeente routes by hand). The regiegroep gets one notice
+  per run with the count and the buurten, not one per sign-up. The state change is the
+  record: a second run finds nothing waiting there. The eigenaar's notice is keyed by the
+  sign-up and the moment it started waiting, the regiegroep's by the sign-ups it counts.
 - **Warnings and "112 called" need no job.** A warning counts while ``now < expires_at``
   (:meth:`Warning.active`) and a 112 call while it is within the gemeente's window
   (:meth:`Melding.called_within`); both are evaluated against the clock whenever they are
@@ -36,6 +43,7 @@ Decisions, where the brief left room:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -56,6 +64,7 @@ from buurtbot.core.services.signup import (
     group_translator,
     person_translator,
     regie_group,
+    route_from_waiting_list,
 )
 from buurtbot.core.services.situation import private_chat
 from buurtbot.core.text import RichText
@@ -258,6 +267,48 @@ def _remind_hoofd(
 
 
 # ---------------------------------------------------------------------------------------------
+def route_waiting(ctx: JobContext) -> JobReport:
+    """Route the waiting list of every buurt that has a buurtgroep now, as a fresh sign-up."""
+    now = ctx.clock.now()
+    counts: Counter[str] = Counter()
+    with ctx.uow_factory() as uow:
+        for network in uow.networks.all():
+            waiting = uow.aanmeldingen.in_state(
+                network.gemeente.id, frozenset({AanmeldingState.WAITING})
+            )
+            placed: list[Aanmelding] = []
+            for aanmelding in waiting:
+                stamp = int((aanmelding.state_changed_at or aanmelding.created_at).timestamp())
+                out = Outgoing(
+                    uow, ctx.capabilities, key=f"waiting-routed:{aanmelding.id}:{stamp}", now=now
+                )
+                done = route_from_waiting_list(
+                    uow, network, aanmelding, now=now, out=out, translators=ctx.translators
+                )
+                if done is not None:
+                    placed.append(done)
+                    counts[done.state.value] += 1
+            if placed:
+                _tell_regie_waiting_routed(ctx, uow, network, placed, now)
+        uow.commit()
+    return JobReport("route-waiting", dict(counts))
+
+
+def _tell_regie_waiting_routed(
+    ctx: JobContext, uow: UnitOfWork, network: Network, placed: list[Aanmelding], now: datetime
+) -> None:
+    names = sorted(
+        {b.name for a in placed if a.buurt_id and (b := network.buurt(a.buurt_id)) is not None}
+    )
+    digest = hashlib.sha256(" ".join(sorted(a.id for a in placed)).encode()).hexdigest()[:24]
+    key = f"waiting-routed:{network.gemeente.id}:{digest}"
+    out = _outgoing(ctx, uow, "route-waiting", now)
+    _tell_regie(
+        ctx, out, network, key, partial(texts.waiting_routed, n=len(placed), buurt_names=names)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 def iso_week(moment: datetime, timezone: str) -> str:
     """``2026-W48``: the ISO week of ``moment`` in the gemeente's timezone."""
     year, week, _day = moment.astimezone(ZoneInfo(timezone)).isocalendar()
@@ -362,6 +413,7 @@ def retention(ctx: JobContext) -> JobReport:
 JOBS: dict[str, Job] = {
     "expire-invites": expire_invites,
     "remind-pending": remind_pending,
+    "route-waiting": route_waiting,
     "digest": weekly_digest,
     "retention": retention,
 }

@@ -35,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import phonenumbers
+
 from buurtbot.core.actions import AddMember, CreateInvite
 from buurtbot.core.domain.aanmelding import (
     Aanmelding,
@@ -70,6 +72,9 @@ MAX_NAME = 80
 MAX_STREET = 80
 #: Invite tokens: what ``new_invite_token`` makes, with room for other generators.
 MAX_TOKEN = 64
+#: Where a phone number without country code is read, and the longest text read as one.
+PHONE_REGION = "NL"
+MAX_PHONE_INPUT = 40
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _HOUSE_NUMBER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,4})?$")
 #: Bad invite tokens one account may try per window before it must wait.
@@ -96,20 +101,28 @@ class Problem(enum.StrEnum):
 
 
 def normalise_phone(text: str) -> str | None:
-    """A Dutch phone number in E.164 (``+31612345678``), or ``None``.
+    """A valid phone number in E.164 (``+31612345678``), or ``None``.
 
-    Accepted: ``0612345678``, ``+31612345678``, ``0031612345678``, ``+31 (0)6 1234 5678``,
-    with spaces, dashes, dots or brackets anywhere; landlines (``074-1234567``) too. A
-    Dutch number has nine digits after the ``0``/``+31``; foreign numbers are refused.
+    Read with :mod:`phonenumbers`, Dutch by default: ``0612345678``, ``+31612345678``,
+    ``0031612345678``, ``+31 (0)6 1234 5678``, with spaces, dashes, dots or brackets;
+    landlines (``074-1234567``) too. A number must be valid for its country's numbering
+    plan, not merely the right length.
+
+    Foreign numbers are accepted when written with their country code (``+32 470 …``,
+    ``0049 151 …``): a resident near the border may well have a Belgian or German mobile,
+    and Signal reaches it all the same. A number with an extension is refused: no chat
+    account has one.
     """
-    compact = re.sub(r"[\s\-.()/]", "", text.replace("(0)", ""))
-    for prefix in ("+31", "0031", "0"):
-        if compact.startswith(prefix):
-            rest = compact[len(prefix) :]
-            if len(rest) == 9 and rest.isdecimal() and rest[0] != "0":
-                return "+31" + rest
-            return None
-    return None
+    if len(text) > MAX_PHONE_INPUT:
+        return None
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.extension or not phonenumbers.is_valid_number(number):
+        return None
+    formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return formatted
 
 
 def parse_address(text: str) -> tuple[str, str] | None:
@@ -287,8 +300,13 @@ def _place(
     out: Outgoing,
     translators: Translators,
     by: PersonId | None = None,
+    tell_regie: bool = True,
 ) -> Aanmelding:
-    """Give ``aanmelding`` its buurt, group and state, save it, and tell who must know."""
+    """Give ``aanmelding`` its buurt, group and state, save it, and tell who must know.
+
+    The regiegroep hears of a sign-up placed without a decider (``by``), unless the caller
+    tells it otherwise (``tell_regie=False``: the waiting-list job sends one count).
+    """
     group = choose_group(network, buurt.id, _contact_platform(aanmelding)) if buurt else None
     if buurt is None:
         state = AanmeldingState.UNROUTABLE
@@ -308,7 +326,7 @@ def _place(
     )
     uow.aanmeldingen.save(aanmelding)
     regie = regie_group(network)
-    if regie is not None and by is None:
+    if regie is not None and by is None and tell_regie:
         tr = group_translator(network, regie, translators)
         out.send(regie.chat, texts.regie_notice(tr, aanmelding, _buurt_name(network, aanmelding)))
     if state is AanmeldingState.ROUTED:
@@ -576,6 +594,32 @@ def reroute(
     if aanmelding.state not in ROUTABLE:
         return None
     return _place(uow, network, aanmelding, buurt, now=now, out=out, translators=translators, by=by)
+
+
+def route_from_waiting_list(
+    uow: UnitOfWork,
+    network: Network,
+    aanmelding: Aanmelding,
+    *,
+    now: datetime,
+    out: Outgoing,
+    translators: Translators,
+) -> Aanmelding | None:
+    """Place a WAITING sign-up again now that its buurt may have a buurtgroep.
+
+    Exactly what a fresh sign-up gets (ROUTED to the eigenaar, or RECEIVED for the
+    hoofdcoordinator when the gemeente routes by hand), except that the regiegroep is not
+    told one by one: the caller counts. ``None`` when it is not waiting or its buurt still
+    has no buurtgroep (nothing changes then).
+    """
+    if aanmelding.state is not AanmeldingState.WAITING or aanmelding.buurt_id is None:
+        return None
+    buurt = network.buurt(aanmelding.buurt_id)
+    if buurt is None or not network.buurtgroepen_of(buurt.id):
+        return None
+    return _place(
+        uow, network, aanmelding, buurt, now=now, out=out, translators=translators, tell_regie=False
+    )
 
 
 # ---------------------------------------------------------------------------------------------

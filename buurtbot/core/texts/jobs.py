@@ -33,6 +33,18 @@ def invite_expired(tr: Translator, name: str, aanmelding_id: str, group_name: st
     )
 
 
+def waiting_routed(tr: Translator, n: int, buurt_names: Sequence[str]) -> RichText:
+    """To the regiegroep, once per run: sign-ups left the waiting list for a new buurtgroep."""
+    return RichText.of(
+        "📝 ",
+        tr.ngettext(
+            "{n} sign-up from the waiting list went on to its new buurtgroep: {buurten}.",
+            "{n} sign-ups from the waiting list went on to their new buurtgroep: {buurten}.",
+            n,
+        ).format(n=n, buurten=", ".join(buurt_names)),
+    )
+
+
 def reminder_eigenaar(
     tr: Translator, name: str, aanmelding_id: str, group_name: str, days: int
 ) -> RichText:

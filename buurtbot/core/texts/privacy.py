@@ -25,6 +25,12 @@ def mydata(tr: Translator, sections: Sequence[tuple[str, Sequence[str]]]) -> Ric
     )
 
 
+def mydata_file_caption(tr: Translator) -> RichText:
+    """The caption of the file holding the same data."""
+    _ = tr.gettext
+    return RichText.of(_("The same data as a file (JSON), for keeping or for another program."))
+
+
 def heading(tr: Translator, part: str) -> str:
     _ = tr.gettext
     return {

@@ -51,7 +51,10 @@ def problem(tr: Translator, which: str) -> str:
         "not-local": _("Members must live or work in the neighbourhood."),
         "rules-not-accepted": _("Members must accept the house rules."),
         "no-contact": _("Please give a phone number or the app you want to use."),
-        "bad-phone": _("That is not a Dutch phone number (like 06 1234 5678)."),
+        "bad-phone": _(
+            "That is not a phone number I can use (like 06 1234 5678, or +32 470 12 34 56 "
+            "for a foreign one)."
+        ),
     }.get(which, which)  # fmt: skip
 
 

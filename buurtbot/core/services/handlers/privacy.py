@@ -5,8 +5,8 @@ Decisions this module makes, where the issue left room:
 - **/mydata shows everything, unmasked.** It is the person's own data, sent only to their
   private chat: accounts (phone numbers in full), groups and roles, warnings (active,
   expired and withdrawn), blocks, meldingen they reported, escalations they made, their
-  sign-ups and the log entries by or about them. A downloadable file (JSON) is a later
-  adapter capability; the text is the complete answer until then.
+  sign-ups and the log entries by or about them. Where the platform can send files, the
+  same data follows as ``mijn-gegevens.json`` (made from the same dict as the text).
 - **/forgetme asks first** (buttons, or numbered replies) and does nothing for an eigenaar:
   a buurtgroep must never be left without one, so they hand it over first.
 - **Erasure** takes the person out of every group roster (with platform removals where the
@@ -21,7 +21,11 @@ Decisions this module makes, where the issue left room:
 
 from __future__ import annotations
 
-from buurtbot.core.actions import Action, AnswerButton, Button, RemoveMember
+import json
+from datetime import datetime
+from typing import Any
+
+from buurtbot.core.actions import Action, AnswerButton, Button, RemoveMember, SendFile
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState
 from buurtbot.core.domain.model import (
@@ -32,9 +36,11 @@ from buurtbot.core.domain.model import (
     Person,
     effective_gemeente_roles,
 )
+from buurtbot.core.domain.moderation import WarningReason
 from buurtbot.core.domain.network import Network
 from buurtbot.core.domain.roster import Roster
 from buurtbot.core.events import ButtonPressed, CommandReceived
+from buurtbot.core.i18n import Translator
 from buurtbot.core.ids import GroupId
 from buurtbot.core.services.handlers.registry import ButtonHandler, CommandHandler
 from buurtbot.core.services.handlers.roles import Roles
@@ -45,6 +51,8 @@ from buurtbot.core.texts import privacy as texts
 FORGET_BUTTON = "forget"
 #: How far back /mydata looks in the gemeente's escalations and log.
 HISTORY_LIMIT = 5000
+#: The name of the file /mydata sends where the platform can send files.
+MYDATA_FILENAME = "mijn-gegevens.json"
 
 
 def _networks_of(s: Situation, person: Person, memberships: list[Membership]) -> list[Network]:
@@ -83,111 +91,222 @@ def _aanmeldingen(s: Situation, person: Person, networks: list[Network]) -> list
 # ---------------------------------------------------------------------------------------------
 # /mydata
 # ---------------------------------------------------------------------------------------------
-def mydata(s: Situation, cmd: CommandReceived) -> None:
-    """Send the person everything stored about them, in their private chat."""
-    assert s.person is not None, "the policy admits only known people"
-    person, tr, uow = s.person, s.tr, s.uow
+def my_data(s: Situation, person: Person) -> dict[str, Any]:
+    """Everything stored about ``person``, as plain data (times as aware datetimes).
+
+    Both the readable answer and the file are made from this, so they never disagree."""
+    uow = s.uow
     memberships = uow.memberships.of_person(person.id)
     networks = _networks_of(s, person, memberships)
-    when = tr.datetime
 
     def group_name(group_id: GroupId | None) -> str:
         found = _group_of(networks, group_id) if group_id else None
         return found[1].name if found else (group_id or "-")
 
     home = next((n for n in networks if n.gemeente.id == person.gemeente_id), None)
-    groups: list[str] = []
-    for m in memberships:
-        groups.append(f"{group_name(m.group_id)}: {texts.role_name(tr, m.role.value)}")
-    warnings: list[str] = []
-    blocks: list[str] = []
-    meldingen: list[str] = []
-    escalations: list[str] = []
-    log: list[str] = []
+    gemeente_roles: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
     for network in networks:
         gemeente = network.gemeente.id
         in_here = [m for m in memberships if network.group(m.group_id) is not None]
         granted = uow.persons.gemeente_roles(gemeente, person.id)
         roles = effective_gemeente_roles(granted, in_here)
         if roles:
-            groups.append(texts.gemeente_roles_line(tr, sorted(r.value for r in roles)))
+            gemeente_roles.append(
+                {"gemeente_id": gemeente, "roles": sorted(r.value for r in roles)}
+            )
         for w in sorted(uow.warnings.of_person(gemeente, person.id), key=lambda w: w.at):
             state = "withdrawn" if w.revoked_at else ("active" if w.active(s.now) else "expired")
             warnings.append(
-                texts.warning_line(
-                    tr,
-                    at=when(w.at),
-                    group=group_name(w.group_id),
-                    reason=moderation_texts.reason_label(tr, w.reason),
-                    state=state,
-                )
+                {
+                    "gemeente_id": gemeente,
+                    "group_id": w.group_id,
+                    "group": group_name(w.group_id),
+                    "reason": w.reason.value,
+                    "at": w.at,
+                    "expires_at": w.expires_at,
+                    "revoked_at": w.revoked_at,
+                    "state": state,
+                }
             )
         block = uow.blocks.in_force(gemeente, person.id)
         if block is not None:
-            blocks.append(texts.block_line(tr, when(block.at)))
+            blocks.append({"gemeente_id": gemeente, "at": block.at})
         for e in reversed(uow.escalations.recent(gemeente, HISTORY_LIMIT)):
             if e.escalated_by == person.id:
                 escalations.append(
-                    texts.escalation_line(
-                        tr, at=when(e.escalated_at), group=group_name(e.source_group), scope=e.scope
-                    )
+                    {
+                        "id": e.id,
+                        "group_id": e.source_group,
+                        "group": group_name(e.source_group),
+                        "at": e.escalated_at,
+                        "scope": e.scope.value,
+                    }
                 )
         for entry in reversed(uow.audit.recent(gemeente, HISTORY_LIMIT)):
             if person.id in (entry.actor, entry.subject):
-                log.append(
-                    texts.log_line(
-                        tr,
-                        at=when(entry.at),
-                        action=entry.action.value,
-                        you_acted=entry.actor == person.id,
-                    )
+                audit.append(
+                    {
+                        "gemeente_id": gemeente,
+                        "at": entry.at,
+                        "action": entry.action.value,
+                        "by_you": entry.actor == person.id,
+                    }
                 )
-    for melding in uow.meldingen.reported_by(person.id):
-        meldingen.append(
-            texts.melding_line(
-                tr,
-                at=when(melding.created_at),
-                group=group_name(melding.group_id),
-                where=melding.where,
-                called_112=melding.called_112 is not None,
+    return {
+        "person": {
+            "id": person.id,
+            "name": person.display_name,
+            "handle": person.handle,
+            "gemeente_id": person.gemeente_id,
+            "gemeente": home.gemeente.name if home else None,
+        },
+        "identities": [
+            {"platform": i.platform.value, "user_ref": i.user_ref}
+            for i in sorted(person.identities, key=lambda i: (i.platform.value, i.user_ref))
+        ],
+        "locale": person.locale.value if person.locale else None,
+        "memberships": [
+            {"group_id": m.group_id, "group": group_name(m.group_id), "role": m.role.value}
+            for m in memberships
+        ],
+        "gemeente_roles": gemeente_roles,
+        "warnings": warnings,
+        "blocks": blocks,
+        "meldingen": [
+            {
+                "id": melding.id,
+                "group_id": melding.group_id,
+                "group": group_name(melding.group_id),
+                "at": melding.created_at,
+                "where": melding.where,
+                "called_112": melding.called_112 is not None,
+            }
+            for melding in uow.meldingen.reported_by(person.id)
+        ],
+        "escalations": escalations,
+        "aanmeldingen": [
+            {
+                "id": a.id,
+                "at": a.created_at,
+                "state": a.state.value,
+                # the address and phone as they were given
+                "name": a.name,
+                "street": a.street,
+                "house_number": a.house_number,
+                "postcode": a.postcode,
+                "phone": a.phone,
+            }
+            for a in _aanmeldingen(s, person, networks)
+        ],
+        "audit": audit,
+    }
+
+
+def _sections(tr: Translator, data: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The readable answer's sections (heading, lines), made from :func:`my_data`."""
+    when = tr.datetime
+    me = data["person"]
+    groups = [f"{m['group']}: {texts.role_name(tr, m['role'])}" for m in data["memberships"]]
+    groups += [texts.gemeente_roles_line(tr, g["roles"]) for g in data["gemeente_roles"]]
+    about = texts.person_lines(
+        tr, name=me["name"], handle=me["handle"], gemeente=me["gemeente"], language=data["locale"]
+    )
+    details = ("name", "street", "house_number", "postcode", "phone")
+    return [
+        (texts.heading(tr, "person"), about),
+        (
+            texts.heading(tr, "accounts"),
+            [f"{i['platform']}: {i['user_ref']}" for i in data["identities"]],
+        ),
+        (texts.heading(tr, "groups"), groups),
+        (
+            texts.heading(tr, "warnings"),
+            [
+                texts.warning_line(
+                    tr,
+                    at=when(w["at"]),
+                    group=w["group"],
+                    reason=moderation_texts.reason_label(tr, WarningReason(w["reason"])),
+                    state=w["state"],
+                )
+                for w in data["warnings"]
+            ],
+        ),
+        (
+            texts.heading(tr, "blocks"),
+            [texts.block_line(tr, when(b["at"])) for b in data["blocks"]],
+        ),
+        (
+            texts.heading(tr, "meldingen"),
+            [
+                texts.melding_line(
+                    tr,
+                    at=when(m["at"]),
+                    group=m["group"],
+                    where=m["where"],
+                    called_112=m["called_112"],
+                )
+                for m in data["meldingen"]
+            ],
+        ),
+        (
+            texts.heading(tr, "escalations"),
+            [
+                texts.escalation_line(tr, at=when(e["at"]), group=e["group"], scope=e["scope"])
+                for e in data["escalations"]
+            ],
+        ),
+        (
+            texts.heading(tr, "aanmeldingen"),
+            [
+                texts.aanmelding_line(
+                    tr, at=when(a["at"]), state=a["state"], details=[a[k] for k in details if a[k]]
+                )
+                for a in data["aanmeldingen"]
+            ],
+        ),
+        (
+            texts.heading(tr, "log"),
+            [
+                texts.log_line(tr, at=when(e["at"]), action=e["action"], you_acted=e["by_you"])
+                for e in data["audit"]
+            ],
+        ),
+    ]
+
+
+def _jsonable(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in /mydata's data")  # pragma: no cover
+
+
+def my_data_file(data: dict[str, Any]) -> bytes:
+    """:func:`my_data` as the downloadable file: UTF-8 JSON, indented, keys sorted."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_jsonable)
+    return (text + "\n").encode("utf-8")
+
+
+def mydata(s: Situation, cmd: CommandReceived) -> None:
+    """Send the person everything stored about them, in their private chat; as a file too
+    where the platform can send files."""
+    assert s.person is not None, "the policy admits only known people"
+    data = my_data(s, s.person)
+    s.reply(texts.mydata(s.tr, _sections(s.tr, data)), to=cmd.message)
+    chat = s.event.chat
+    if s.out.capabilities(chat.platform).send_files:
+        s.out.add(
+            SendFile(
+                chat=chat,
+                filename=MYDATA_FILENAME,
+                content=my_data_file(data),
+                caption=texts.mydata_file_caption(s.tr),
             )
         )
-    aanmeldingen = [
-        texts.aanmelding_line(
-            tr,
-            at=when(a.created_at),
-            state=a.state.value,
-            details=[
-                v
-                for v in (a.name, a.street, a.house_number, a.postcode, a.phone)
-                if v  # the address and phone as they were given
-            ],
-        )
-        for a in _aanmeldingen(s, person, networks)
-    ]
-    accounts = [
-        f"{i.platform.value}: {i.user_ref}"
-        for i in sorted(person.identities, key=lambda i: (i.platform.value, i.user_ref))
-    ]
-    about = texts.person_lines(
-        tr,
-        name=person.display_name,
-        handle=person.handle,
-        gemeente=home.gemeente.name if home else None,
-        language=person.locale.value if person.locale else None,
-    )
-    sections = [
-        (texts.heading(tr, "person"), about),
-        (texts.heading(tr, "accounts"), accounts),
-        (texts.heading(tr, "groups"), groups),
-        (texts.heading(tr, "warnings"), warnings),
-        (texts.heading(tr, "blocks"), blocks),
-        (texts.heading(tr, "meldingen"), meldingen),
-        (texts.heading(tr, "escalations"), escalations),
-        (texts.heading(tr, "aanmeldingen"), aanmeldingen),
-        (texts.heading(tr, "log"), log),
-    ]
-    s.reply(texts.mydata(tr, sections), to=cmd.message)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,8 +17,13 @@ Decisions this module makes, where the issue left room:
   gemeente puts the person on the coordinatorengroep's roster and adds them on the platform
   (added directly, else an invite link, else the hoofdcoordinator is asked to do it by
   hand). Losing the last beheerder role takes them off again, unless the regiegroep gave
-  them a coordinator role of their own. Mirroring roles onto platform admin rights is
-  left to the adapters.
+  them a coordinator role of their own.
+- **Admin rights follow the beheerder role.** On a platform with admin rights, becoming a
+  beheerder of a buurtgroep (``/coadmin add``, a transfer to a member) makes the person an
+  admin of its chat, and losing the role (``/coadmin remove``, a transfer that makes the old
+  eigenaar a member, leaving) takes the rights away. A change between eigenaar and
+  mede-beheerder leaves the rights as they are. Without an account on the group's
+  platform nothing is queued.
 - **Continuity.** After any change, a buurtgroep left with fewer than two beheerders is
   reported to the regiegroep, once per change (keyed by the event).
 - **Leaving the chat.** A member who leaves a group's chat leaves its roster. An eigenaar's
@@ -34,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from buurtbot.core.actions import AddMember, CreateInvite, RemoveMember
+from buurtbot.core.actions import AddMember, CreateInvite, RemoveMember, SetAdmin
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.errors import RosterError
 from buurtbot.core.domain.model import GemeenteRole, Group, GroupKind, GroupRole, Person
@@ -196,6 +201,17 @@ class Roles:
         self.s.out.add(RemoveMember(chat=group.chat, user=identity))
         return True
 
+    # -- admin rights on the platform ---------------------------------------------------------
+    def mirror_admin(self, group: Group, person: Person, *, admin: bool) -> None:
+        """Give or take the platform's admin rights in a buurtgroep's chat, where it has them."""
+        if group.kind is not GroupKind.BUURT:
+            return
+        platform = group.chat.platform
+        identity = identity_on(person, platform)
+        if identity is None or not self.s.out.capabilities(platform).admin_rights:
+            return
+        self.s.out.add(SetAdmin(chat=group.chat, user=identity, admin=admin))
+
     # -- continuity ---------------------------------------------------------------------------
     def check_continuity(self, groups: Iterable[Group]) -> None:
         """Tell the regiegroep about each buurtgroep left with too few beheerders."""
@@ -331,6 +347,7 @@ def coadmin(s: Situation, cmd: CommandReceived) -> None:
     except RosterError as error:
         raise _refuse(r, error, person, group) from None
     r.save(roster)
+    r.mirror_admin(group, person, admin=adding)
     done = texts.coadmin_added if adding else texts.coadmin_removed
     s.reply(done(s.tr, name, group.name), to=cmd.message)
     tr = r.tr_for(person)
@@ -365,6 +382,10 @@ def transfer(s: Situation, cmd: CommandReceived) -> None:
     r.save(roster)
     old = s.uow.persons.get(old_id) if old_id else None
     old_stays = old_id is not None and roster.role_of(old_id) is GroupRole.MEDE_BEHEERDER
+    if not role.is_beheerder:
+        r.mirror_admin(group, person, admin=True)
+    if old is not None and not old_stays:
+        r.mirror_admin(group, old, admin=False)
     s.reply(
         texts.transferred(
             s.tr,
@@ -417,6 +438,7 @@ def member_left(s: Situation, event: InboundEvent) -> None:
     roster.remove(person.id)
     r.save(roster)
     if role.is_beheerder:
+        r.mirror_admin(group, person, admin=False)
         r.sync_coordinators(person)
         r.check_continuity([group])
 
