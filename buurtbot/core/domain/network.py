@@ -24,6 +24,7 @@ class Network:
     _by_area: dict[int, tuple[tuple[str, str, Buurt], ...]] = field(
         init=False, repr=False, compare=False
     )
+    _streets: dict[BuurtId, frozenset[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Index the postcode ranges by 4-digit area, flat (low, high, buurt), so routing a
@@ -34,6 +35,8 @@ class Network:
                 for area in rng.areas():
                     index[area].append((rng.low, rng.high, buurt))
         object.__setattr__(self, "_by_area", {k: tuple(v) for k, v in index.items()})
+        streets = {b.id: frozenset(normalise_street(s) for s in b.streets) for b in self.buurten}
+        object.__setattr__(self, "_streets", streets)
 
     # -- lookups ---------------------------------------------------------------------------
     def kern(self, kern_id: KernId) -> Kern | None:
@@ -84,5 +87,5 @@ class Network:
         if street is None:
             return None
         wanted = normalise_street(street)
-        matches = [b for b in candidates if wanted in {normalise_street(s) for s in b.streets}]
+        matches = [b for b in candidates if wanted in self._streets[b.id]]
         return matches[0] if len(matches) == 1 else None
