@@ -29,6 +29,7 @@ How a word is matched (:func:`flagged_words`):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -108,8 +109,23 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _runs(word: str) -> list[tuple[str, int]]:
-    return [(c, len(list(group))) for c, group in itertools.groupby(word)]
+@functools.lru_cache(maxsize=4096)
+def _runs(word: str) -> tuple[tuple[str, int], ...]:
+    return tuple((c, len(list(group))) for c, group in itertools.groupby(word))
+
+
+def _skeleton(word: str) -> str:
+    """The word with every run of a letter as one letter: two words can only fit each
+    other (stretched letters aside) when their skeletons are equal."""
+    return "".join(c for c, _ in itertools.groupby(word))
+
+
+@functools.lru_cache(maxsize=32)
+def _by_skeleton(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for word in words:
+        index.setdefault(_skeleton(word), []).append(word)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def _fits(token: str, word: str, *, prefix: bool) -> bool:
@@ -164,13 +180,19 @@ def _innocent(reading: str) -> bool:
 def _match(token: str, words: tuple[str, ...]) -> str | None:
     """The listed word ``token`` is, else the stem it starts with: the most specific."""
     readings = _readings(token)
+    index = _by_skeleton(words)  # only words with the token's skeleton can fit
     for reading in readings:
-        for word in words:
+        for word in index.get(_skeleton(reading), ()):
             if _fits(reading, word, prefix=False):
                 return word
     for reading in readings:
+        skeleton = _skeleton(reading)
         for stem in _SORTED_STEMS:
-            if _fits(reading, stem, prefix=True) and not _innocent(reading):
+            if (
+                skeleton.startswith(_skeleton(stem))
+                and _fits(reading, stem, prefix=True)
+                and not _innocent(reading)
+            ):
                 return stem
     return None
 
