@@ -77,11 +77,6 @@ def reason_rule(tr: Translator, reason: WarningReason) -> str:
     }[reason]  # fmt: skip
 
 
-def nameless(tr: Translator) -> str:
-    _ = tr.gettext
-    return _("(no name)")
-
-
 def _cmd(tr: Translator, command: Command) -> str:
     return shown_name(command, tr.locale)
 

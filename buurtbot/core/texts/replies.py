@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from buurtbot.core.commands import Command
-from buurtbot.core.domain.model import GemeenteRole, GroupKind, GroupRole, Locale
+from buurtbot.core.domain.model import GemeenteRole, GroupKind, GroupRole, Locale, Person
 from buurtbot.core.i18n import Translator
 from buurtbot.core.policy import Place, Refusal
 from buurtbot.core.text import RichText, bold, code
@@ -232,3 +232,11 @@ def nothing_to_cancel(tr: Translator) -> RichText:
 def stopped(tr: Translator) -> RichText:
     _ = tr.gettext
     return RichText.of(_("Stopped. Nothing of it was kept."))
+
+
+def person_name(tr: Translator, person: Person | None) -> str:
+    """How the bot names someone: their name, else their handle, else "(no name)"."""
+    _ = tr.gettext
+    if person is not None and (person.display_name or person.handle):
+        return person.display_name or person.handle or ""
+    return _("(no name)")

@@ -65,6 +65,7 @@ from buurtbot.core.services.situation import Situation, identity_on, private_cha
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import escalation as escalation_texts
 from buurtbot.core.texts import moderation as texts
+from buurtbot.core.texts.replies import person_name
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,6 @@ def person_of(uow: UnitOfWork, identity: PlatformIdentity) -> Person | None:
         if found is not None:
             return found
     return uow.persons.by_identity(identity)
-
-
-def _name(tr: Translator, person: Person | None) -> str:
-    if person is None:
-        return texts.nameless(tr)
-    return person.display_name or person.handle or texts.nameless(tr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,17 +235,17 @@ def _checked_target(
     if person.id == h.actor.id:
         raise Answer(texts.not_yourself(tr))
     if not h.takes_part(person):
-        raise Answer(texts.not_in_gemeente(tr, _name(tr, person)))
+        raise Answer(texts.not_in_gemeente(tr, person_name(tr, person)))
     group = h.s.group
     if in_group and not h.in_regie and group and h.roster(group).role_of(person.id) is None:
-        raise Answer(texts.not_in_group(tr, _name(tr, person)))
+        raise Answer(texts.not_in_group(tr, person_name(tr, person)))
     return person, rest
 
 
 def _refuse_beheerder(h: _Here, person: Person) -> None:
     """Peers do not moderate each other: beheerders are for the regiegroep."""
     if not h.in_regie and h.beheerder_in(person):
-        raise Answer(texts.beheerder_by_regie_only(h.s.tr, _name(h.s.tr, person)))
+        raise Answer(texts.beheerder_by_regie_only(h.s.tr, person_name(h.s.tr, person)))
 
 
 def _refuse_eigenaar(h: _Here, person: Person) -> None:
@@ -261,7 +256,7 @@ def _refuse_eigenaar(h: _Here, person: Person) -> None:
             h.roster(group).remove(person.id)
         except RosterError:
             raise Answer(
-                texts.eigenaar_must_transfer(h.s.tr, _name(h.s.tr, person), group.name)
+                texts.eigenaar_must_transfer(h.s.tr, person_name(h.s.tr, person), group.name)
             ) from None
 
 
@@ -347,11 +342,11 @@ def warn(s: Situation, cmd: CommandReceived) -> None:
         group_tr = h.tr_for(None, group)
         s.out.send(
             group.chat,
-            texts.warned_group_notice(group_tr, name=_name(group_tr, person), reason=reason),
+            texts.warned_group_notice(group_tr, name=person_name(group_tr, person), reason=reason),
         )
     confirmation = texts.warned_confirmation(
         s.tr,
-        name=_name(s.tr, person),
+        name=person_name(s.tr, person),
         reason=reason,
         count=count,
         threshold=settings.warning_threshold,
@@ -406,10 +401,10 @@ def warns(s: Situation, cmd: CommandReceived) -> None:
         usage = texts.target_usage(s.tr, Command.WARNS, by_handle=s.place is not Place.BUURTGROEP)
         person, _rest = _target(h, cmd, usage)
         if not h.takes_part(person):
-            raise Answer(texts.not_in_gemeente(s.tr, _name(s.tr, person)))
+            raise Answer(texts.not_in_gemeente(s.tr, person_name(s.tr, person)))
     listing = texts.warnings_list(
         s.tr,
-        name=None if person.id == h.actor.id else _name(s.tr, person),
+        name=None if person.id == h.actor.id else person_name(s.tr, person),
         warnings=[
             (w.at, w.reason, _group_name(h, w.group_id), w.expires_at) for w in _active(h, person)
         ],
@@ -454,7 +449,9 @@ def unwarn(s: Situation, cmd: CommandReceived) -> None:
         s.now,
     )
     if latest is None:
-        raise Answer(texts.nothing_to_withdraw(s.tr, _name(s.tr, person), here=not h.in_regie))
+        raise Answer(
+            texts.nothing_to_withdraw(s.tr, person_name(s.tr, person), here=not h.in_regie)
+        )
     s.uow.warnings.revoke(latest.id, s.now)
     h.audit(
         AuditAction.UNWARNED,
@@ -469,7 +466,7 @@ def unwarn(s: Situation, cmd: CommandReceived) -> None:
         cmd,
         texts.unwarned_confirmation(
             s.tr,
-            name=_name(s.tr, person),
+            name=person_name(s.tr, person),
             reason=latest.reason,
             count=len(_active(h, person)),
             threshold=_threshold(h),
@@ -495,7 +492,7 @@ def remove(s: Situation, cmd: CommandReceived) -> None:
     if h.in_regie:
         groups = h.groups_of(person, GroupKind.BUURT)
         if not groups:
-            raise Answer(texts.not_in_any_buurtgroep(s.tr, _name(s.tr, person)))
+            raise Answer(texts.not_in_any_buurtgroep(s.tr, person_name(s.tr, person)))
         _refuse_eigenaar(h, person)
     else:
         assert s.group is not None
@@ -581,7 +578,7 @@ def _remove(
     )
     h.tell(person, _after(prelude, message))
 
-    by = _name(s.tr, h.actor)
+    by = person_name(s.tr, h.actor)
     for beheerder_id, where in sorted(told.items()):
         beheerder = h.person(beheerder_id)
         if beheerder is None:
@@ -591,10 +588,10 @@ def _remove(
             beheerder,
             texts.removed_report(
                 tr,
-                name=_name(tr, person),
+                name=person_name(tr, person),
                 groups=[g.name for g in where],
                 reason=why(tr),
-                by=_name(tr, h.actor),
+                by=person_name(tr, h.actor),
                 blocked=blocked,
                 by_hand=[g.name for g in by_hand if g in where],
             ),
@@ -606,7 +603,7 @@ def _remove(
                 actor_prelude,
                 texts.removed_report(
                     s.tr,
-                    name=_name(s.tr, person),
+                    name=person_name(s.tr, person),
                     groups=names,
                     reason=why(s.tr),
                     by=by,
@@ -621,11 +618,11 @@ def _remove(
         command = s.event.message if isinstance(s.event, CommandReceived) else None
         notice = texts.removed_regie_notice(
             tr,
-            name=_name(tr, person),
+            name=person_name(tr, person),
             handle=person.handle,
             groups=names,
             reason=why(tr),
-            by=_name(tr, h.actor),
+            by=person_name(tr, h.actor),
             blocked=blocked,
             by_hand=[g.name for g in by_hand],
         )
@@ -657,7 +654,7 @@ def unblock(s: Situation, cmd: CommandReceived) -> None:
     h = _here(s)
     usage = texts.target_usage(s.tr, Command.UNBLOCK, by_handle=True)
     person, _rest = _target(h, cmd, usage)
-    name = _name(s.tr, person)
+    name = person_name(s.tr, person)
     if not s.uow.blocks.lift(h.network.gemeente.id, person.id, s.now, h.actor.id):
         raise Answer(texts.not_blocked(s.tr, name))
     h.audit(AuditAction.UNBLOCKED, subject=person.id, group=None)
@@ -704,7 +701,7 @@ def refuse_blocked(s: Situation, event: InboundEvent) -> None:
     once = f"blocked-{'joined' if joined else 'request'}:{group.id}:{block.at.isoformat()}"
 
     def report(tr: Translator) -> RichText:
-        name = _name(tr, person)
+        name = person_name(tr, person)
         if by_hand:
             return texts.blocked_join_by_hand(tr, name=name, group=group.name)
         return texts.blocked_join_report(tr, name=name, group=group.name, joined=joined)
@@ -739,7 +736,7 @@ def show_log(s: Situation, cmd: CommandReceived) -> None:
         if person_id is None:
             return None
         if person_id not in names:
-            names[person_id] = _name(s.tr, h.person(person_id))
+            names[person_id] = person_name(s.tr, h.person(person_id))
         return names[person_id]
 
     lines = []

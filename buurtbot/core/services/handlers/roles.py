@@ -60,6 +60,7 @@ from buurtbot.core.services.situation import Situation, identity_on, private_cha
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import moderation as moderation_texts
 from buurtbot.core.texts import roles as texts
+from buurtbot.core.texts.replies import person_name
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,6 @@ REMOVE_WORDS = frozenset({"remove", "verwijderen", "-"})
 MIN_BEHEERDERS = 2
 #: Gemeente roles that keep a person in the coordinatorengroep without a beheerder role.
 _OWN_SEAT = frozenset({GemeenteRole.COORDINATOR, GemeenteRole.HOOFDCOORDINATOR})
-
-
-def name_of(tr: Translator, person: Person | None) -> str:
-    if person is None:
-        return moderation_texts.nameless(tr)
-    return person.display_name or person.handle or moderation_texts.nameless(tr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +231,7 @@ def _by_hand(person: Person, group: Group, *, adding: bool) -> Wording:
         wording = (
             texts.add_to_coordinators_by_hand if adding else texts.remove_from_coordinators_by_hand
         )
-        return wording(tr, name=name_of(tr, person), group=group.name)
+        return wording(tr, name=person_name(tr, person), group=group.name)
 
     return say
 
@@ -295,10 +290,10 @@ def _group(r: Roles, person: Person, rest: Sequence[str]) -> Group:
         if (g := r.network.group(m.group_id)) is not None and g.kind is GroupKind.BUURT
     ]
     if not theirs:
-        raise Answer(moderation_texts.not_in_any_buurtgroep(s.tr, name_of(s.tr, person)))
+        raise Answer(moderation_texts.not_in_any_buurtgroep(s.tr, person_name(s.tr, person)))
     if len(theirs) > 1:
         slugs = sorted(_slug(g) for g in theirs)
-        raise Answer(texts.name_the_group(s.tr, name_of(s.tr, person), slugs))
+        raise Answer(texts.name_the_group(s.tr, person_name(s.tr, person), slugs))
     return theirs[0]
 
 
@@ -311,7 +306,7 @@ def _refuse(r: Roles, error: RosterError, person: Person, group: Group) -> Answe
     tr = r.s.tr
     return Answer(
         texts.roster_problem(
-            tr, error.problem, name=name_of(tr, person), group=group.name, maximum=r.max_mede
+            tr, error.problem, name=person_name(tr, person), group=group.name, maximum=r.max_mede
         )
     )
 
@@ -330,7 +325,7 @@ def coadmin(s: Situation, cmd: CommandReceived) -> None:
     person, rest = _target(r, cmd, cmd.args[1:], usage)
     group = _group(r, person, rest)
     roster = r.roster(group)
-    name = name_of(s.tr, person)
+    name = person_name(s.tr, person)
     role = roster.role_of(person.id)
     if role is None:
         raise Answer(texts.not_a_member(s.tr, name, group.name))
@@ -367,7 +362,7 @@ def transfer(s: Situation, cmd: CommandReceived) -> None:
     person, rest = _target(r, cmd, cmd.args, usage)
     group = _group(r, person, rest)
     roster = r.roster(group)
-    name = name_of(s.tr, person)
+    name = person_name(s.tr, person)
     role = roster.role_of(person.id)
     if role is None:
         raise Answer(texts.not_a_member(s.tr, name, group.name))
@@ -391,7 +386,7 @@ def transfer(s: Situation, cmd: CommandReceived) -> None:
             s.tr,
             name=name,
             group=group.name,
-            old=name_of(s.tr, old) if old_id else None,
+            old=person_name(s.tr, old) if old_id else None,
             old_stays=old_stays,
         ),
         to=cmd.message,
@@ -402,7 +397,7 @@ def transfer(s: Situation, cmd: CommandReceived) -> None:
         r.tell(
             old,
             texts.transferred(
-                tr, name=name_of(tr, person), group=group.name, old=name_of(tr, old),
+                tr, name=person_name(tr, person), group=group.name, old=person_name(tr, old),
                 old_stays=old_stays,
             ),
         )  # fmt: skip
@@ -431,7 +426,7 @@ def member_left(s: Situation, event: InboundEvent) -> None:
             tr = r.tr_for(None, regie)
             s.out.send(
                 regie.chat,
-                texts.eigenaar_left(tr, name=name_of(tr, person), group=group.name),
+                texts.eigenaar_left(tr, name=person_name(tr, person), group=group.name),
                 key=f"{event.event_id}:eigenaar-left:{group.id}",
             )
         return
