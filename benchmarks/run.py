@@ -11,13 +11,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import console_messages, fanout, routing
+from benchmarks import console_messages, fanout, routing, telegram_bot
 
 
 def main() -> int:
     print(console_messages.report(console_messages.run()))
     print(fanout.report(fanout.run()))
     print(routing.report(routing.run()))
+    print(telegram_bot.report_overhead(telegram_bot.overhead()))
+    print(telegram_bot.report_fanout(telegram_bot.fanout()))
     return 0
 
 

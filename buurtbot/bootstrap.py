@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -26,22 +28,28 @@ from buurtbot.adapters.sql.engine import make_engine
 from buurtbot.adapters.sql.migrate import upgrade
 from buurtbot.adapters.sql.repositories import NetworkCache
 from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
+from buurtbot.adapters.telegram.adapter import DEFAULT_BASE_URL, TelegramAdapter, TelegramConfig
 from buurtbot.adapters.web import WebForm, WebServer
 from buurtbot.config.network_file import load_network_files
 from buurtbot.config.settings import Settings
 from buurtbot.core.domain.model import Locale
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.i18n import Translators
-from buurtbot.core.ids import PersonId, Platform, PlatformIdentity
+from buurtbot.core.ids import ChatRef, PersonId, Platform, PlatformIdentity
 from buurtbot.core.ports import ChatPort, Clock, SystemClock, UnitOfWork, UnitOfWorkFactory
 from buurtbot.core.services.bot import BuurtBot
 from buurtbot.core.services.delivery import OutboxRelay
+from buurtbot.core.services.health import chats_to_check
 from buurtbot.core.services.jobs import JobContext
+from buurtbot.core.services.menus import command_menus
 from buurtbot.core.services.network_sync import SyncReport, apply_network
 from buurtbot.locales import load_all
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Where a generated Telegram webhook secret is kept (see :func:`telegram_adapter`).
+WEBHOOK_SECRET_KEY = "telegram.webhook_secret"  # noqa: S105 - a storage key
 
 
 def example_network_path() -> Path | None:
@@ -113,6 +121,8 @@ class App:
     #: Runs the scheduled jobs; started only with a real platform (the console demo stays quiet).
     scheduler: JobScheduler | None = None
     web: WebServer | None = None
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _stop: asyncio.Event | None = None
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run storage work on the one database thread: handlers and relay never race."""
@@ -120,12 +130,13 @@ class App:
 
     async def dispatch(self, event: InboundEvent) -> None:
         """The sink every adapter delivers its events to."""
-        await self.run_blocking(lambda: self.bot.handle(event))
-        self.relay.wake()
+        queued = await self.run_blocking(lambda: self.bot.handle_counted(event))
+        if queued:
+            self.relay.wake()
 
     async def run(self) -> None:
         """Start every adapter and run until the console ends or the process is told to stop."""
-        stop = asyncio.Event()
+        stop = self._stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -135,37 +146,71 @@ class App:
         try:
             for port in self.unique_ports():
                 await port.initialize()
+                if port.bot_username is not None:
+                    self.bot.bot_usernames[port.platform] = port.bot_username
                 await port.start(self.dispatch)
                 started.append(port)
+                if port is not self.console:
+                    self._background(self.check_health(port), f"{port.platform} health")
             if self.web is not None:
                 self.web.start()  # a taken port is logged; the bot runs on without the form
-            await self.relay.deliver_due()
-            if self.console is None or any(p is not self.console for p in started):
-                relay_task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
-                if self.scheduler is not None:
-                    await self.scheduler.start()
-            if self.console is not None:
+            if self.console is not None and all(p is self.console for p in started):
+                # The console alone (the demo, a try-out): deliver in step with what is typed.
+                await self.relay.deliver_due()
                 console_done = asyncio.create_task(self.console.finished.wait())
                 stopper = asyncio.create_task(stop.wait())
                 await asyncio.wait({console_done, stopper}, return_when="FIRST_COMPLETED")
                 console_done.cancel()
                 stopper.cancel()
+                await self.relay.deliver_due()
             else:
+                # A real platform: the relay sends in the background and the process runs
+                # until told to stop, whatever the console does.
+                relay_task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
+                if self.scheduler is not None:
+                    await self.scheduler.start()
                 await stop.wait()
         finally:
             stop.set()
+            for task in self._tasks:
+                task.cancel()
             if self.scheduler is not None:
                 await self.scheduler.stop()
             if self.web is not None:
                 await self.web.stop()
+            if relay_task is not None:
+                await relay_task  # sends in flight finish; the rest waits in the outbox
             for port in reversed(started):
                 try:
                     await port.stop()
                 except Exception:
                     log.exception("stopping %s failed", port.platform)
-            if relay_task is not None:
-                await relay_task
-            await self.relay.deliver_due()
+
+    def request_stop(self) -> None:
+        """Make :meth:`run` wind down as on SIGTERM (for embedding and tests)."""
+        if self._stop is not None:
+            self._stop.set()
+
+    async def check_health(self, port: ChatPort) -> None:
+        """Ask ``port`` what the bot may do in its groups, and let the core record it."""
+
+        def group_chats() -> list[ChatRef]:
+            with self.uow_factory() as uow:
+                return chats_to_check(uow, port.platform)
+
+        try:
+            health = await port.check_health(await self.run_blocking(group_chats))
+        except Exception:
+            log.exception("checking the bot's rights on %s failed", port.platform)
+            return
+        if health is not None:
+            await self.run_blocking(lambda: self.bot.record_health(health))
+            self.relay.wake()
+
+    def _background(self, work: Coroutine[object, object, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def unique_ports(self) -> list[ChatPort]:
         seen: list[ChatPort] = []
@@ -218,6 +263,33 @@ class StorageDirectory:
         return await self.app.run_blocking(read)
 
 
+def telegram_adapter(
+    settings: Settings, uow_factory: UnitOfWorkFactory, translators: Translators
+) -> TelegramAdapter:
+    """The Telegram adapter for ``settings`` (which hold a token). In webhook mode without a
+    configured secret, one is made once and kept in the database, so restarts agree."""
+    assert settings.telegram_token is not None
+    secret = settings.telegram_webhook_secret
+    if settings.telegram_mode == "webhook" and secret is None:
+        with uow_factory() as uow:
+            secret = uow.bot_state.get(WEBHOOK_SECRET_KEY)
+            if secret is None:
+                secret = secrets.token_urlsafe(32)
+                uow.bot_state.put(WEBHOOK_SECRET_KEY, secret, datetime.now(UTC))
+                uow.commit()
+    host, port = settings.telegram_listen
+    config = TelegramConfig(
+        token=settings.telegram_token,
+        base_url=settings.telegram_base_url or DEFAULT_BASE_URL,
+        mode="webhook" if settings.telegram_mode == "webhook" else "polling",
+        webhook_url=settings.telegram_webhook_url,
+        webhook_secret=secret,
+        listen_host=host,
+        listen_port=port,
+    )
+    return TelegramAdapter(config, menus=command_menus(translators))
+
+
 def build_app(
     settings: Settings,
     *,
@@ -248,6 +320,8 @@ def build_app(
         executor=executor,
         ports=ports,
     )
+    if settings.telegram_token:
+        ports[Platform.TELEGRAM] = telegram_adapter(settings, uow_factory, translators)
     if stdin is not None and stdout is not None:
         console = ConsoleAdapter(
             StorageDirectory(app),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buurtbot import __version__
+from buurtbot.core.ports import PlatformUnavailable
 
 if TYPE_CHECKING:
     from buurtbot.config.settings import Settings
@@ -130,8 +131,10 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # Migrations narrate every step at INFO; that is noise unless someone asks for DEBUG.
-    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
+    # Migrations narrate every step at INFO, httpx logs every Bot API request and APScheduler
+    # every job it adds: noise unless someone asks for DEBUG.
+    for chatty in ("alembic", "httpx", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
 
 
 def _prepare(
@@ -203,6 +206,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 "/as <person> <group> to start."
             )
         asyncio.run(app.run())
+    except PlatformUnavailable as exc:
+        raise CliError(f"cannot start: {exc}") from None
     finally:
         app.close()
     return EXIT_OK

@@ -40,6 +40,9 @@ How it keeps the contracts of :mod:`buurtbot.core.ports`:
 - Sign-ups (aanmeldingen, invites, attempts) keep the SQL rules too. ``invites.use`` answers
   ``False`` for a used or revoked invite, so two units of work redeeming one invite cannot
   both commit: the second commit raises :class:`FakeConflict`.
+- The bot's own state (``bot_state``) refuses an empty key or one longer than the column
+  (:class:`ValueError`); two units of work writing one key both commit, the later one wins,
+  as with the SQL upsert.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ from buurtbot.core.ports import (
     Attempts,
     AuditLog,
     BlockRepository,
+    BotStateRepository,
     Dialogues,
     EscalationRepository,
     InviteRepository,
@@ -161,6 +165,8 @@ class FakeState:
     invites: dict[str, Invite] = field(default_factory=dict)
     #: (who, kind, at), in the order they were recorded.
     attempts: list[tuple[str, str, datetime]] = field(default_factory=list)
+    #: The bot's own state: key -> (value, updated_at).
+    bot_state: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -185,6 +191,7 @@ class FakeState:
             aanmeldingen=dict(self.aanmeldingen),
             invites=dict(self.invites),
             attempts=list(self.attempts),
+            bot_state=dict(self.bot_state),
         )
 
     def forget_person(self, person_id: PersonId) -> None:
@@ -362,6 +369,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.aanmeldingen = FakeAanmeldingRepository(self)
         self.invites = FakeInviteRepository(self)
         self.attempts = FakeAttempts(self)
+        self.bot_state = FakeBotState(self)
 
     @property
     def writes(self) -> list[str]:
@@ -695,6 +703,12 @@ class FakeOutbox(_Repo, Outbox):
     def dead(self, item_id: int, error: str) -> None:
         self._update(item_id, state="dead", last_error=error, claimed_until=None)
 
+    def counts(self) -> dict[str, int]:
+        found = {"pending": 0, "delivered": 0, "dead": 0}
+        for record in self._s.outbox.values():
+            found[record.state] += 1
+        return found
+
     def delete_delivered_before(self, before: datetime) -> int:
         def change(s: FakeState) -> int:
             gone = [
@@ -818,23 +832,36 @@ class FakeEscalationRepository(_Repo, EscalationRepository):
         )
 
     def add_delivery(self, delivery: EscalationDelivery) -> bool:
-        d, target = delivery, delivery.target
+        return self.add_deliveries([delivery])[0]
 
-        def change(s: FakeState) -> bool:
+    def add_deliveries(self, deliveries: Sequence[EscalationDelivery]) -> list[bool]:
+        """All checked before any is recorded, as the SQL one does."""
+
+        def check(s: FakeState, d: EscalationDelivery) -> None:
+            target = d.target
             if (target.group_id is None) == (target.person_id is None):
                 raise ValueError(f"a target is one group or one person, got {target}")
             if d.escalation_id not in s.escalations:
                 raise KeyError(f"unknown escalation {d.escalation_id}")
             if (d.escalation_id, target.key) in s.deliveries:
-                return False
+                return
             s.require_group(target.group_id)
             s.require_persons(target.person_id)
             if any(other.outbox_key == d.outbox_key for other in s.deliveries.values()):
                 raise ValueError(f"outbox key {d.outbox_key!r} is another delivery's")
-            s.deliveries[(d.escalation_id, target.key)] = replace(d, state=DeliveryState.QUEUED)
-            return True
 
-        return self._uow.write(f"escalations.add_delivery({d.outbox_key})", change)
+        def change(s: FakeState) -> list[bool]:
+            for d in deliveries:
+                check(s, d)
+            added = []
+            for d in deliveries:
+                key = (d.escalation_id, d.target.key)
+                added.append(key not in s.deliveries)
+                s.deliveries.setdefault(key, replace(d, state=DeliveryState.QUEUED))
+            return added
+
+        keys = ",".join(d.outbox_key for d in deliveries)
+        return self._uow.write(f"escalations.add_deliveries({keys})", change)
 
     def deliveries(self, escalation_id: EscalationId) -> list[EscalationDelivery]:
         found = sorted(
@@ -1161,3 +1188,19 @@ class FakeAttempts(_Repo, Attempts):
 
     def count(self, who: str, kind: str, since: datetime) -> int:
         return sum(1 for w, k, at in self._s.attempts if (w, k) == (who, kind) and at >= since)
+
+
+# ---------------------------------------------------------------------------------------------
+class FakeBotState(_Repo, BotStateRepository):
+    def get(self, key: str) -> str | None:
+        found = self._s.bot_state.get(key)
+        return found[0] if found is not None else None
+
+    def put(self, key: str, value: str, now: datetime) -> None:
+        if not key or len(key) > BotStateRepository.MAX_KEY_LENGTH:
+            raise ValueError(f"a bot state key has 1 to 100 characters, not {len(key)}")
+
+        def change(s: FakeState) -> None:
+            s.bot_state[key] = (value, now)
+
+        self._uow.write(f"bot_state.put({key})", change)

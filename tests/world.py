@@ -7,13 +7,15 @@ tests speak in the domain's terms ("Eva says /rules in Goor-Centrum").
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from buurtbot.config.network_file import load_network_file
 from buurtbot.core.actions import Action, SendText
 from buurtbot.core.commands import parse_command_text
-from buurtbot.core.domain.model import Group, Person
+from buurtbot.core.domain.model import Group, Locale, Person
 from buurtbot.core.domain.networkspec import NetworkSpec
 from buurtbot.core.events import (
     ButtonPressed,
@@ -71,6 +73,23 @@ class World:
             if group.id.rsplit(":", 1)[-1] == slug:
                 return group
         raise AssertionError(slug)
+
+    def set_language(self, handle: str, locale: Locale) -> None:
+        """``handle`` has chosen ``locale`` (as ``/taal`` would store it)."""
+        self._change_person(handle, lambda p: replace(p, locale=locale))
+
+    def give_signal(self, handle: str, number: str) -> PlatformIdentity:
+        """Link a Signal account to ``handle``; returns it."""
+        identity = PlatformIdentity(Platform.SIGNAL, number)
+        self._change_person(handle, lambda p: replace(p, identities=p.identities | {identity}))
+        return identity
+
+    def _change_person(self, handle: str, change: Callable[[Person], Person]) -> None:
+        with self.uow_factory() as uow:
+            person = uow.persons.get(self.spec.person_id(handle))
+            assert person is not None, handle
+            uow.persons.save(change(person))
+            uow.commit()
 
     def identity(self, handle: str, platform: Platform) -> PlatformIdentity:
         found = self.person(handle).identity_on(platform)

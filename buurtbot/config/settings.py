@@ -34,6 +34,7 @@ SETTINGS_FILE_VARIABLE = f"{ENV_PREFIX}SETTINGS"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _MASKED = "***"
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # SQLAlchemy's own grammar for ``user:password@``: it accepts unencoded ``/ ? #`` in passwords.
 _SQLALCHEMY_USERINFO = re.compile(r"^([\w+]+://[^:/]*):[^@]*@")
@@ -69,6 +70,10 @@ class Settings:
     network: tuple[Path, ...] | None = None
     telegram_token: str | None = None
     telegram_base_url: str | None = None
+    telegram_mode: str = "polling"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1:8443"
+    telegram_webhook_secret: str | None = None
     signal_service: str | None = None
     signal_number: str | None = None
     web_host: str = "127.0.0.1"
@@ -83,8 +88,9 @@ class Settings:
     def __repr__(self) -> str:
         shown: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["database_url"] = redact_url(self.database_url)
-        if self.telegram_token is not None:
-            shown["telegram_token"] = _MASKED
+        for secret in ("telegram_token", "telegram_webhook_secret"):
+            if shown[secret] is not None:
+                shown[secret] = _MASKED
         return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     @classmethod
@@ -105,9 +111,20 @@ class Settings:
             converted = _convert(name, value, origin, base, problems)
             if converted is not None:
                 values[name] = converted
+        if values.get("telegram_mode") == "webhook" and not values.get("telegram_webhook_url"):
+            problems.append(
+                f"{ENV_PREFIX}TELEGRAM_MODE=webhook needs {ENV_PREFIX}TELEGRAM_WEBHOOK_URL, "
+                "the public https:// address Telegram posts updates to"
+            )
         if problems:
             raise SettingsError(problems)
         return cls(**values)
+
+    @property
+    def telegram_listen(self) -> tuple[str, int]:
+        """Where the webhook listens, from ``telegram_webhook_listen`` (checked on reading)."""
+        host, _, port = self.telegram_webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
 
 def _read_file(
@@ -173,6 +190,23 @@ def _convert(
             f"{origin}: not a database URL (e.g. sqlite:///buurtbot.db or "
             "postgresql+psycopg://user@host/db)"
         )
+        return None
+    if name == "telegram_mode" and text.lower() not in ("polling", "webhook"):
+        problems.append(f"{origin}: {text!r} is neither polling nor webhook")
+        return None
+    if name == "telegram_mode":
+        return text.lower()
+    if name == "telegram_webhook_listen":
+        host, _, digits = text.rpartition(":")
+        if not host or not digits.isascii() or not digits.isdigit() or int(digits) > 65535:
+            problems.append(f"{origin}: expected host:port, e.g. 127.0.0.1:8443")
+            return None
+        return text
+    if name == "telegram_webhook_secret" and not _WEBHOOK_SECRET.match(text):
+        problems.append(f"{origin}: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return None
+    if name == "telegram_webhook_url" and not text.startswith("https://"):
+        problems.append(f"{origin}: Telegram posts only to https:// addresses")
         return None
     if name == "telegram_base_url" and not text.startswith(("http://", "https://")):
         problems.append(f"{origin}: expected an http:// or https:// URL")

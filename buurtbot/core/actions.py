@@ -82,10 +82,16 @@ class RemoveMember(Action):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateInvite(Action):
-    """Ask the platform for a join link that needs approval; ``name`` labels it for matching."""
+    """Ask the platform for a join link that needs approval; ``name`` labels it for matching.
+
+    With ``send_to``, the relay queues ``message`` followed by the new link to that chat in
+    the same transaction that records the link as made: the link itself exists only once the
+    platform has answered, so the core cannot write that message beforehand."""
 
     name: str
     expires_at: datetime | None = None
+    send_to: ChatRef | None = None
+    message: RichText | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

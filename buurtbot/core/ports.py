@@ -10,6 +10,7 @@ import abc
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Self
 
@@ -84,6 +85,11 @@ class Capabilities:
     rate_limits: RateLimits = field(default_factory=RateLimits)
 
 
+class PlatformUnavailable(Exception):
+    """:meth:`ChatPort.initialize` cannot get the platform going (a rejected token, no answer
+    after retries). The message says what to fix, without secrets."""
+
+
 class DeliveryError(Exception):
     """Base of the failures :meth:`ChatPort.perform` may raise."""
 
@@ -100,6 +106,37 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help: the bot was removed from the chat, the chat does not exist."""
 
 
+class HealthProblem(StrEnum):
+    """What keeps the bot from doing its work in one chat (a right it lacks there)."""
+
+    NOT_MEMBER = "not-member"  # the bot is not in the chat (or the chat does not exist)
+    NOT_ADMIN = "not-admin"  # the bot is a plain member: cannot manage the group
+    CANNOT_INVITE = "cannot-invite"  # no right to create invite links / approve join requests
+    CANNOT_REMOVE = "cannot-remove"  # no right to remove (ban) members
+    CANNOT_PROMOTE = "cannot-promote"  # no right to give beheerders admin rights
+    CANNOT_DELETE = "cannot-delete"  # no right to delete messages
+    CANNOT_READ = "cannot-read"  # privacy mode on and not admin: the bot sees only commands
+
+
+@dataclass(frozen=True, slots=True)
+class ChatHealth:
+    """The problems of the bot in one chat."""
+
+    chat: ChatRef
+    problems: tuple[HealthProblem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformHealth:
+    """One check of the bot's rights on a platform. ``chats``: only the chats with problems
+    (a chat that is not listed is in order)."""
+
+    platform: Platform
+    checked_at: datetime
+    bot_username: str | None
+    chats: tuple[ChatHealth, ...]
+
+
 class ChatPort(abc.ABC):
     """One chat platform, seen from the core.
 
@@ -111,6 +148,9 @@ class ChatPort(abc.ABC):
 
     platform: Platform
     capabilities: Capabilities
+    #: The bot's own username on the platform, known after :meth:`initialize` (``None``
+    #: before, and on a platform without usernames).
+    bot_username: str | None = None
 
     @abc.abstractmethod
     async def initialize(self) -> None:
@@ -136,6 +176,15 @@ class ChatPort(abc.ABC):
         :class:`PermanentDeliveryError` when it cannot. Must not retry by itself: the outbox
         decides when to try again. Must not raise for an action the capabilities allow.
         """
+
+    async def check_health(self, chats: Sequence[ChatRef]) -> PlatformHealth | None:
+        """Check the bot's rights in ``chats`` (the network's chats on this platform).
+
+        Lists only the chats with problems; a chat the bot cannot see is ``NOT_MEMBER``, not
+        an exception. ``None`` (the default): the platform has nothing to check. Called
+        after :meth:`initialize`; the result goes to :meth:`BuurtBot.record_health`.
+        """
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +235,16 @@ class PersonRepository(abc.ABC):
         self, gemeente_id: GemeenteId, person_id: PersonId
     ) -> frozenset[GemeenteRole]:
         """The roles granted (stored), without derived ones."""
+
+    def with_gemeente_role(self, gemeente_id: GemeenteId, role: GemeenteRole) -> list[PersonId]:
+        """Everyone granted ``role`` (stored, not derived) in the gemeente, ordered by id.
+
+        One query where storage allows; this default asks person by person."""
+        return [
+            p.id
+            for p in self.in_gemeente(gemeente_id)
+            if role in self.gemeente_roles(gemeente_id, p.id)
+        ]
 
     @abc.abstractmethod
     def set_gemeente_roles(
@@ -266,6 +325,12 @@ class Outbox(abc.ABC):
     def add(self, action: Action, *, key: str, at: datetime) -> bool:
         """Queue ``action`` under the idempotency ``key``; ``False`` if that key was queued."""
 
+    def add_all(self, items: Sequence[tuple[Action, str]], *, at: datetime) -> list[bool]:
+        """Queue each ``(action, key)`` as :meth:`add` would; one flag per item, in order.
+
+        An implementation may do this in one statement (an escalation queues hundreds)."""
+        return [self.add(action, key=key, at=at) for action, key in items]
+
     @abc.abstractmethod
     def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Claim up to ``limit`` items due at ``now``, oldest first, in order per chat.
@@ -305,6 +370,11 @@ class Outbox(abc.ABC):
     @abc.abstractmethod
     def dead(self, item_id: int, error: str) -> None:
         """Give up on the item; it stays for inspection."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """How many items are in each state: ``pending``, ``delivered`` and ``dead``, every
+        state present (0 when there is none). For ``/status``."""
 
     @abc.abstractmethod
     def delete_delivered_before(self, before: datetime) -> int:
@@ -360,6 +430,12 @@ class EscalationRepository(abc.ABC):
     @abc.abstractmethod
     def add_delivery(self, delivery: EscalationDelivery) -> bool:
         """Record a delivery; ``False`` when the escalation already has this target."""
+
+    def add_deliveries(self, deliveries: Sequence[EscalationDelivery]) -> list[bool]:
+        """Record each delivery as :meth:`add_delivery` would; one flag per delivery.
+
+        An implementation may do this in one statement (an escalation has hundreds)."""
+        return [self.add_delivery(d) for d in deliveries]
 
     @abc.abstractmethod
     def deliveries(self, escalation_id: EscalationId) -> list[EscalationDelivery]:
@@ -507,6 +583,24 @@ class Attempts(abc.ABC):
     def count(self, who: str, kind: str, since: datetime) -> int: ...
 
 
+class BotStateRepository(abc.ABC):
+    """Small values the bot keeps for itself under a key: a platform's webhook secret
+    (``telegram.webhook_secret``), the last health check of a platform (``health.<platform>``).
+    """
+
+    #: The longest key; a longer (or empty) one raises :class:`ValueError`.
+    MAX_KEY_LENGTH = 100
+
+    @abc.abstractmethod
+    def get(self, key: str) -> str | None:
+        """The value stored under ``key``, or ``None``."""
+
+    @abc.abstractmethod
+    def put(self, key: str, value: str, now: datetime) -> None:
+        """Store ``value`` under ``key``, replacing what was there (last writer wins);
+        ``now`` is kept as the time of the change."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over all repositories: everything commits together or not at all."""
 
@@ -526,6 +620,7 @@ class UnitOfWork(abc.ABC):
     aanmeldingen: AanmeldingRepository
     invites: InviteRepository
     attempts: Attempts
+    bot_state: BotStateRepository
 
     def __enter__(self) -> Self:
         return self

@@ -41,6 +41,7 @@ from buurtbot.core.domain.melding import (
 from buurtbot.core.domain.model import (
     Buurt,
     Gemeente,
+    GemeenteRole,
     GemeenteSettings,
     Group,
     GroupKind,
@@ -777,3 +778,46 @@ def test_erasing_a_person_keeps_what_they_did_and_forgets_what_was_theirs(
         assert uow.dialogues.get(piet_chat, PIET) is None
         uow.persons.save(Person(PIET, G, "Piet (nieuw)"))
         assert uow.nudges.first_today(PIET, "chatter", day) is True  # the old one went
+
+
+def test_deliveries_in_one_batch_are_flagged_one_by_one(stored: UowFactory) -> None:
+    regie = delivery(Target(TargetKind.REGIE, group_id=REGIE.id), REGIE.chat, "k-regie")
+    buren = delivery(Target(TargetKind.ADJACENT, group_id=BG_B.id), BG_B.chat, "k-b")
+    piet = delivery(
+        Target(TargetKind.POLITIE, person_id=PIET), ChatRef(Platform.TELEGRAM, "3", True), "k-p"
+    )
+    with stored() as uow:
+        uow.escalations.add(escalation())
+        assert uow.escalations.add_deliveries([regie]) == [True]
+        # Already there, new, new, and the same target twice within the batch.
+        assert uow.escalations.add_deliveries([regie, buren, piet, buren]) == [
+            False, True, True, False,
+        ]  # fmt: skip
+        assert uow.escalations.add_deliveries([]) == []
+        uow.commit()
+    with stored() as uow:
+        assert {d.outbox_key for d in uow.escalations.deliveries(EscalationId("e1"))} == {
+            "k-regie", "k-b", "k-p",
+        }  # fmt: skip
+
+
+def test_a_refused_delivery_spoils_nothing_of_its_batch(stored: UowFactory) -> None:
+    good = delivery(Target(TargetKind.REGIE, group_id=REGIE.id), REGIE.chat, "k-regie")
+    nowhere = delivery(
+        Target(TargetKind.KERN, group_id=GroupId("g:nowhere")), BG_B.chat, "k-nowhere"
+    )
+    with stored() as uow:
+        uow.escalations.add(escalation())
+        with pytest.raises(KeyError, match="g:nowhere"):
+            uow.escalations.add_deliveries([good, nowhere])
+        assert uow.escalations.deliveries(EscalationId("e1")) == []
+        assert uow.escalations.add_deliveries([good]) == [True]
+
+
+def test_people_with_a_gemeente_role_are_found_in_one_go(stored: UowFactory) -> None:
+    with stored() as uow:
+        uow.persons.set_gemeente_roles(G, PIET, frozenset({GemeenteRole.POLITIE}))
+        uow.commit()
+    with stored() as uow:
+        assert uow.persons.with_gemeente_role(G, GemeenteRole.POLITIE) == [PIET]
+        assert uow.persons.with_gemeente_role(H, GemeenteRole.POLITIE) == []

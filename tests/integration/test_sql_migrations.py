@@ -32,7 +32,8 @@ TABLES_0002 = TABLES_0001 | {
     "dialogue",
     "nudge",
 }
-TABLES = TABLES_0002 | {"aanmelding", "invite", "attempt"}
+TABLES_0003 = TABLES_0002 | {"aanmelding", "invite", "attempt"}
+TABLES = TABLES_0003 | {"bot_state"}
 
 
 def _differences(engine: Engine) -> list[object]:
@@ -52,7 +53,7 @@ def test_the_orm_covers_the_expected_tables() -> None:
 def test_upgrade_gives_exactly_the_orm_schema(engine: Engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     assert _tables(engine) == TABLES
     assert _differences(engine) == []
 
@@ -71,7 +72,7 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert _tables(engine) == set()
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert _differences(engine) == []
 
 
@@ -131,12 +132,12 @@ def test_downgrade_to_0002_drops_only_the_signup_tables_and_upgrade_again(
         policy = conn.exec_driver_sql("SELECT policy FROM gemeente").scalar_one()
     assert policy in ({"invite_valid_days": 14}, '{"invite_valid_days": 14}')
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert _differences(engine) == []
 
 
 def test_upgrade_from_a_url(database_url: str, engine: Engine) -> None:
     upgrade(database_url)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     upgrade(database_url)  # already at head: nothing to do, no error
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"

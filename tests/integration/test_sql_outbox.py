@@ -86,12 +86,12 @@ def test_due_gives_oldest_first_and_only_what_is_due(uow_factory: UowFactory) ->
 def test_a_claim_holds_until_its_lease_lapses(uow_factory: UowFactory) -> None:
     fill(uow_factory, say(A, "a1"), say(B, "b1"))
     assert texts(claim(uow_factory, T0, limit=1)) == ["a1"]
-    assert texts(claim(uow_factory, T0 + timedelta(seconds=59))) == ["b1"]
-    # Both workers died: after the 60 s lease both items are handed out again.
-    again = claim(uow_factory, T0 + timedelta(seconds=61))
+    assert texts(claim(uow_factory, T0 + timedelta(seconds=29))) == ["b1"]
+    # Both workers died: after the 30 s lease both items are handed out again.
+    again = claim(uow_factory, T0 + timedelta(seconds=31))
     assert texts(again) == ["a1"]
-    assert texts(claim(uow_factory, T0 + timedelta(seconds=120))) == ["b1"]
-    assert row(uow_factory, again[0].id).claimed_until == T0 + timedelta(seconds=121)
+    assert texts(claim(uow_factory, T0 + timedelta(seconds=60))) == ["b1"]
+    assert row(uow_factory, again[0].id).claimed_until == T0 + timedelta(seconds=61)
 
 
 def test_only_the_oldest_pending_item_of_a_chat_is_handed_out(uow_factory: UowFactory) -> None:
@@ -253,3 +253,24 @@ def test_concurrent_workers_never_claim_the_same_item(pg_uow_factory: UowFactory
     assert sum(len(v) for v in delivered_per_chat.values()) == 200
     for ids in delivered_per_chat.values():
         assert ids == sorted(ids)
+
+
+def test_add_all_queues_many_and_flags_each(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.outbox.add(say(A, "first"), key="x1", at=T0)
+        flags = uow.outbox.add_all(
+            [(say(A, "again"), "x1"), (say(B, "b"), "x2"), (say(A, "a"), "x3"),
+             (say(B, "twice"), "x2")],
+            at=T0,
+        )  # fmt: skip
+        assert flags == [False, True, True, False]
+        assert uow.outbox.add_all([], at=T0) == []
+        uow.commit()
+    assert texts(claim(uow_factory, T0)) == ["first", "b"]  # one per chat, in queue order
+    # Many more than fit one statement.
+    with uow_factory() as uow:
+        many = [(say(ChatRef(Platform.TELEGRAM, f"-9{n}"), f"m{n}"), f"m{n}") for n in range(450)]
+        assert uow.outbox.add_all(many, at=T0) == [True] * 450
+        uow.commit()
+    # The new chats' items; "first" and "b" are still claimed, and "a" waits behind "first".
+    assert len(claim(uow_factory, T0, limit=1000)) == 450

@@ -81,6 +81,12 @@ EXAMPLES: dict[type[Action], list[Action]] = {
             name="x",
             expires_at=datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=-3))),
         ),
+        CreateInvite(
+            chat=GROUP,
+            name="aanmelding-19",
+            send_to=PRIVATE,
+            message=RichText.of(bold("Welkom"), " <b>&amp;"),
+        ),
     ],
     SetAdmin: [
         SetAdmin(chat=GROUP, user=PlatformIdentity(Platform.TELEGRAM, "77"), admin=True),
@@ -172,4 +178,17 @@ def test_the_stored_form_is_stable() -> None:
         "chat": {"platform": "telegram", "chat_id": "-100123", "private": False},
         "name": "n",
         "expires_at": "2024-01-01T00:00:00+00:00",
+        "send_to": None,
+        "message": None,
     }
+
+
+def test_rows_stored_before_a_field_was_added_still_read() -> None:
+    """An invite queued by an older release has no ``send_to``/``message``: it still works."""
+    old = {
+        "kind": "create_invite",
+        "chat": {"platform": "telegram", "chat_id": "-100123", "private": False},
+        "name": "n",
+        "expires_at": None,
+    }
+    assert action_from_json(old) == CreateInvite(chat=GROUP, name="n")

@@ -16,7 +16,12 @@ from buurtbot.core.domain.model import (
     RoleSource,
 )
 from buurtbot.core.domain.network import Network, normalise_street
-from buurtbot.core.domain.postcode import InvalidPostcode, PostcodeRange, normalise_postcode
+from buurtbot.core.domain.postcode import (
+    InvalidPostcode,
+    PostcodeRange,
+    normalise_postcode,
+    split_postcode,
+)
 from buurtbot.core.domain.roster import Roster
 from buurtbot.core.ids import BuurtId, ChatRef, GemeenteId, GroupId, KernId, PersonId, Platform
 
@@ -150,6 +155,43 @@ def test_route_refuses_text_that_is_not_a_postcode() -> None:
 
 def test_streets_compare_without_case_or_extra_spaces() -> None:
     assert normalise_street("  Grote   Markt ") == normalise_street("grote markt")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["7471AB", " 7471 ab ", "1000aa", "9999ZZ", "0471AB", "747AB", "7471 A", "7471", "7471sa", ""],
+)
+def test_split_postcode_takes_what_normalise_postcode_takes(text: str) -> None:
+    try:
+        code = normalise_postcode(text)
+    except InvalidPostcode:
+        with pytest.raises(InvalidPostcode):
+            split_postcode(text)
+    else:
+        assert split_postcode(text) == (int(code[:4]), code[4:])
+
+
+def test_route_follows_letter_ranges_across_areas() -> None:
+    wide, edges = buurt("wide", "7471KA-7473BZ"), buurt("edges", "7474AA", "7474ZZ")
+    network = Network(Gemeente(G, "G"), (Kern(K, G, "K"),), (wide, edges), ())
+    for inside in ("7471KA", "7471 zz", "7472AA", "7472MM", "7473BZ"):
+        assert network.route(inside) == wide
+    for outside in ("7471JZ", "7473CA", "7470ZZ", "7474AB", "7474ZY"):
+        assert network.route(outside) is None
+    assert network.route("7474 aa") == network.route("7474ZZ") == edges
+
+
+def test_overlapping_ranges_find_each_buurt_once_and_a_street_only_one_lists() -> None:
+    north = buurt("north", "7471AA-7471MZ", "7471LA-7471LZ", streets=("Kerkstraat",))
+    south = buurt("south", "7471KA-7471ZZ", streets=("Markt", "Kerkstraat"))
+    network = Network(Gemeente(G, "G"), (Kern(K, G, "K"),), (north, south), ())
+    assert network.buurten_at("7471JZ") == (north,)
+    assert network.buurten_at("7471LB") == (north, south)  # north once, in network order
+    assert network.buurten_at("7471NA") == (south,)
+    assert network.route("7471JZ", "Markt") == north  # one buurt: the street is a detail
+    assert network.route("7471LB", " MARKT ") == south
+    assert network.route("7471LB", "kerkstraat") is None  # both list it
+    assert network.route("7471LB") is None
 
 
 def test_adjacency_is_symmetric_even_when_listed_one_way() -> None:

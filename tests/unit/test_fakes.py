@@ -27,11 +27,19 @@ from buurtbot.core.ids import (
 )
 from buurtbot.core.text import RichText
 from tests.fakes import FakeConflict, FakeStore, FakeUnitOfWork, IdentityTaken, fake_uow_factory
+from tests.integration import test_sql_bot_state as bot_state_contract
 from tests.integration import test_sql_flows_storage as contract
 from tests.integration import test_sql_signup_storage as signup_contract
 
-# The storage contract of the core flows, written against the ports and run on both
-# databases in tests/integration, runs here again on the fakes (``uow_factory`` below).
+# The storage contracts (bot state, core flows, sign-ups), written against the ports and
+# run on both databases in tests/integration, run here again on the fakes (``uow_factory``).
+from tests.integration.test_sql_bot_state import (  # noqa: F401 - collected by pytest
+    test_a_key_has_1_to_100_characters,
+    test_a_rolled_back_put_leaves_the_old_value,
+    test_a_value_is_stored_read_back_and_replaced,
+    test_outbox_counts_every_state,
+    test_values_keep_any_text_of_any_length,
+)
 from tests.integration.test_sql_flows_storage import (  # noqa: F401 - collected by pytest
     stored,
     test_a_block_is_in_force_until_lifted_and_one_at_a_time,
@@ -43,13 +51,16 @@ from tests.integration.test_sql_flows_storage import (  # noqa: F401 - collected
     test_a_message_in_another_chat_is_refused_and_changes_nothing,
     test_a_message_is_escalated_once_but_may_be_forwarded_many_times,
     test_a_nudge_once_a_day_per_kind,
+    test_a_refused_delivery_spoils_nothing_of_its_batch,
     test_an_edit_of_a_sent_message_does_not_shadow_the_original,
     test_an_escalation_reads_back_and_is_found_by_its_source,
     test_delivered_without_a_message_and_dead_items,
+    test_deliveries_in_one_batch_are_flagged_one_by_one,
     test_delivery_mistakes_are_refused,
     test_delivery_state_follows_the_outbox,
     test_escalation_references_must_be_known,
     test_one_melding_per_message_and_known_references,
+    test_people_with_a_gemeente_role_are_found_in_one_go,
     test_policy_settings_are_stored_with_the_network,
     test_recent_escalations_are_the_gemeentes_newest_first,
     test_release_makes_an_item_due_again_without_counting_a_try,
@@ -87,6 +98,11 @@ SIGNUP_SQL_ONLY = {
     "test_erasing_a_person_erases_their_aanmeldingen_and_invites",
     "test_a_policy_stored_before_the_signup_settings_reads_their_defaults",
 }
+BOT_STATE_SQL_ONLY = {
+    "test_two_transactions_writing_one_key_both_commit_and_the_later_wins",
+    "test_the_time_of_the_last_change_is_kept_in_utc",
+    "test_downgrade_to_0003_drops_only_the_bot_state_and_upgrade_again",
+}
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 GID = GemeenteId("g")
@@ -116,6 +132,23 @@ def test_every_signup_storage_contract_test_also_runs_on_the_fakes() -> None:
     tests = {name for name in vars(signup_contract) if name.startswith("test_")}
     assert tests >= SIGNUP_SQL_ONLY
     assert tests - SIGNUP_SQL_ONLY <= set(globals())
+
+
+def test_every_bot_state_contract_test_also_runs_on_the_fakes() -> None:
+    tests = {name for name in vars(bot_state_contract) if name.startswith("test_")}
+    assert tests >= BOT_STATE_SQL_ONLY
+    assert tests - BOT_STATE_SQL_ONLY <= set(globals())
+
+
+def test_two_units_of_work_writing_one_bot_state_key_both_commit_and_the_later_wins() -> None:
+    """As the SQL upsert: no conflict on the key; the later commit's value stays."""
+    store = FakeStore()
+    first, second = FakeUnitOfWork(store), FakeUnitOfWork(store)
+    first.bot_state.put("k", "first", T0)
+    second.bot_state.put("k", "second", T0)
+    first.commit()
+    second.commit()
+    assert store.state.bot_state["k"] == ("second", T0)
 
 
 def send(chat: ChatRef, text: str) -> SendText:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
 
 from buurtbot.core import ports
+from buurtbot.core.actions import Action, DeliveryResult
+from buurtbot.core.ids import ChatRef, Platform
 
 
 def test_chat_port_abstract_methods_are_pinned() -> None:
@@ -47,6 +50,7 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
                 "retry",
                 "release",
                 "dead",
+                "counts",
                 "delete_delivered_before",
             },
         ),
@@ -82,6 +86,7 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
             {"add", "by_hash", "for_aanmelding", "use", "revoke", "expired_unused"},
         ),
         (ports.Attempts, {"record", "count"}),
+        (ports.BotStateRepository, {"get", "put"}),
         (ports.UnitOfWork, {"commit", "rollback"}),
         (ports.Clock, {"now"}),
     ],
@@ -108,6 +113,39 @@ def test_a_unit_of_work_names_every_repository() -> None:
         "aanmeldingen",
         "invites",
         "attempts",
+        "bot_state",
+    }
+
+
+def test_a_chat_port_has_nothing_to_check_unless_it_says_so() -> None:
+    """``check_health`` and ``bot_username`` are optional: a port without them still works."""
+
+    class Minimal(ports.ChatPort):
+        async def initialize(self) -> None: ...
+
+        async def start(self, sink: ports.EventSink) -> None: ...
+
+        async def stop(self) -> None: ...
+
+        async def perform(self, action: Action) -> DeliveryResult:
+            raise NotImplementedError
+
+    port = Minimal()
+    assert port.bot_username is None
+    chats = [ChatRef(Platform.TELEGRAM, "-1001")]
+    assert asyncio.run(port.check_health(chats)) is None
+
+
+def test_health_problems_have_stable_values() -> None:
+    """They are stored (as JSON in the bot state): renaming one loses what was stored."""
+    assert {p.value for p in ports.HealthProblem} == {
+        "not-member",
+        "not-admin",
+        "cannot-invite",
+        "cannot-remove",
+        "cannot-promote",
+        "cannot-delete",
+        "cannot-read",
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -23,16 +22,8 @@ CAPS = {
 def world() -> World:
     w = World(capabilities=CAPS)
     for handle in ("anna", "bert", "carla", "eva"):
-        set_language(w, handle, Locale.EN)
+        w.set_language(handle, Locale.EN)
     return w
-
-
-def set_language(world: World, handle: str, locale: Locale) -> None:
-    with world.uow_factory() as uow:
-        person = uow.persons.get(world.spec.person_id(handle))
-        assert person is not None
-        uow.persons.save(replace(person, locale=locale))
-        uow.commit()
 
 
 def private(world: World, handle: str) -> ChatRef:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from buurtbot.core.actions import (
@@ -30,27 +28,11 @@ CAPS = {
 def world() -> World:
     w = World(capabilities=CAPS)
     for handle in ("anna", "bert", "carla", "eva", "daan", "hanneke"):
-        set_language(w, handle, Locale.EN)
+        w.set_language(handle, Locale.EN)
     return w
 
 
 # -- helpers --------------------------------------------------------------------------------
-def set_language(world: World, handle: str, locale: Locale) -> None:
-    with world.uow_factory() as uow:
-        person = uow.persons.get(world.spec.person_id(handle))
-        assert person is not None
-        uow.persons.save(replace(person, locale=locale))
-        uow.commit()
-
-
-def give_signal(world: World, handle: str, number: str) -> PlatformIdentity:
-    identity = PlatformIdentity(Platform.SIGNAL, number)
-    with world.uow_factory() as uow:
-        person = uow.persons.get(world.spec.person_id(handle))
-        assert person is not None
-        uow.persons.save(replace(person, identities=person.identities | {identity}))
-        uow.commit()
-    return identity
 
 
 def roles(world: World, group: str) -> dict[str, GroupRole]:
@@ -88,7 +70,7 @@ def leaves(world: World, handle: str, group: str) -> list[Action]:
 def test_eigenaar_makes_a_member_mede_beheerder_and_they_join_the_coordinatorengroep(
     world: World,
 ) -> None:
-    signal = give_signal(world, "eva", "+31611111111")
+    signal = world.give_signal("eva", "+31611111111")
     actions = world.says("anna", "goor-centrum", "/cobeheerder toevoegen eva")
 
     assert roles(world, "goor-centrum")["eva"] is GroupRole.MEDE_BEHEERDER
@@ -124,10 +106,22 @@ def test_by_reply_and_without_a_platform_account_the_hoofdcoordinator_adds_by_ha
 def test_an_invite_link_where_the_platform_cannot_add(world: World) -> None:
     caps = dict(CAPS) | {Platform.SIGNAL: Capabilities(invite_links=True)}
     world.bot.capabilities = caps
+    signal = world.give_signal("eva", "+31620000999")
     actions = world.says("anna", "goor-centrum", "/coadmin + eva")
     [invite] = [a for a in actions if isinstance(a, CreateInvite)]
     assert invite.chat == world.group("coordinatoren").chat
     assert invite.expires_at is not None
+    # The link goes to her own Signal chat, with a line that says what it is for.
+    assert invite.send_to == ChatRef.private_with(signal)
+    assert invite.message is not None
+    assert "works once" in invite.message.plain
+
+
+def test_no_invite_link_for_someone_without_an_account_there(world: World) -> None:
+    world.bot.capabilities = dict(CAPS) | {Platform.SIGNAL: Capabilities(invite_links=True)}
+    actions = world.says("anna", "goor-centrum", "/coadmin + eva")  # eva is on Telegram only
+    assert not [a for a in actions if isinstance(a, CreateInvite)]
+    assert "The hoofdcoordinator will add you." in said_to(actions, private(world, "eva"))[1]
 
 
 def test_the_maximum_of_mede_beheerders_is_kept(world: World) -> None:
@@ -308,7 +302,7 @@ def test_a_beheerder_who_leaves_leaves_the_coordinatorengroep_and_continuity_is_
 
 
 def test_an_eigenaar_who_leaves_stays_on_record_and_the_regiegroep_hears(world: World) -> None:
-    set_language(world, "anna", Locale.NL)
+    world.set_language("anna", Locale.NL)
     actions = leaves(world, "anna", "goor-centrum")
     assert roles(world, "goor-centrum")["anna"] is GroupRole.EIGENAAR
     [notice] = to_regie(world, actions)

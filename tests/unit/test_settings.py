@@ -550,3 +550,55 @@ def test_settings_error_does_not_echo_a_token_given_in_the_wrong_type(tmp_path: 
         Settings.from_env({"BUURTBOT_SETTINGS": str(path)})
 
     assert "123456789" not in str(caught.value)
+
+
+# --- Telegram modes -------------------------------------------------------------------------
+
+
+def test_telegram_webhook_settings_are_read_and_the_secret_is_masked() -> None:
+    settings = Settings.from_env(
+        {
+            "BUURTBOT_TELEGRAM_TOKEN": TOKEN,
+            "BUURTBOT_TELEGRAM_MODE": "Webhook",
+            "BUURTBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/hook",
+            "BUURTBOT_TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0:8443",
+            "BUURTBOT_TELEGRAM_WEBHOOK_SECRET": "s3cr3t_web-hook",
+        }
+    )
+    assert settings.telegram_mode == "webhook"
+    assert settings.telegram_listen == ("0.0.0.0", 8443)
+    assert "s3cr3t_web-hook" not in repr(settings)
+    assert TOKEN not in repr(settings)
+
+
+def test_telegram_defaults_to_polling_and_a_local_webhook_address() -> None:
+    settings = Settings.from_env({})
+    assert settings.telegram_mode == "polling"
+    assert settings.telegram_listen == ("127.0.0.1", 8443)
+    assert Settings.from_env({"BUURTBOT_TELEGRAM_WEBHOOK_LISTEN": "[::1]:0"}).telegram_listen == (
+        "::1",
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("BUURTBOT_TELEGRAM_MODE", "push", "neither polling nor webhook"),
+        ("BUURTBOT_TELEGRAM_WEBHOOK_URL", "http://bot.example.org/hook", "https://"),
+        ("BUURTBOT_TELEGRAM_WEBHOOK_LISTEN", "8443", "host:port"),
+        ("BUURTBOT_TELEGRAM_WEBHOOK_LISTEN", "localhost:99999", "host:port"),
+        ("BUURTBOT_TELEGRAM_WEBHOOK_SECRET", "with space", "A-Z, a-z"),
+        ("BUURTBOT_TELEGRAM_WEBHOOK_SECRET", "x" * 257, "A-Z, a-z"),
+    ],
+)
+def test_wrong_telegram_settings_are_reported(name: str, value: str, complaint: str) -> None:
+    [problem] = problems_of({name: value})
+    assert name in problem
+    assert complaint in problem
+    assert value not in problem or "SECRET" not in name
+
+
+def test_webhook_mode_needs_the_public_address() -> None:
+    [problem] = problems_of({"BUURTBOT_TELEGRAM_MODE": "webhook"})
+    assert "BUURTBOT_TELEGRAM_WEBHOOK_URL" in problem

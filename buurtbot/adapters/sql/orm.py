@@ -601,3 +601,18 @@ class AttemptRow(Base):
     who: Mapped[str] = mapped_column(String(REF))
     kind: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+# -- the bot's own state -------------------------------------------------------------------
+BOT_STATE_KEY = 100
+
+
+class BotStateRow(Base):
+    """A small value the bot keeps for itself (a webhook secret, a platform's last health
+    check), under a short key. Not about anyone: no foreign keys, nothing personal."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(BOT_STATE_KEY), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

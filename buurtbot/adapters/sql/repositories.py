@@ -23,10 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from buurtbot.adapters.sql.orm import (
+    OUTBOX_STATES,
     AanmeldingRow,
     AttemptRow,
     AuditRow,
     BlockRow,
+    BotStateRow,
     BuurtRow,
     DialogueRow,
     EscalationDeliveryRow,
@@ -107,6 +109,7 @@ from buurtbot.core.ports import (
     Attempts,
     AuditLog,
     BlockRepository,
+    BotStateRepository,
     Dialogues,
     EscalationRepository,
     InviteRepository,
@@ -127,8 +130,11 @@ from buurtbot.core.ports import (
 #: chat comes back from the network file if the group is ever restored).
 PARKED_PLATFORM = "~parked"
 
-#: How long a worker owns the items :meth:`SqlOutbox.due` hands it.
-DEFAULT_OUTBOX_LEASE = timedelta(seconds=60)
+#: How long a worker owns the items :meth:`SqlOutbox.due` hands it. It must outlast the
+#: longest an item stays in a relay's hands: held for a rate-limit slot (the relay's
+#: ``hold_seconds``, 5 s) plus one send (the adapters' request timeout, 20 s). It is also how
+#: long the items a killed process had in hand wait before another process sends them.
+DEFAULT_OUTBOX_LEASE = timedelta(seconds=30)
 
 
 def _insert_ignoring_conflict(
@@ -150,6 +156,37 @@ def _insert_ignoring_conflict(
         .returning(getattr(row, index[0]))
     )
     return session.execute(stmt).first() is not None
+
+
+#: Rows per multi-row INSERT: far below SQLite's limit of bound parameters.
+_ROWS_PER_INSERT = 200
+
+
+def _insert_all_ignoring_conflicts(
+    session: Session,
+    row: type[Any],
+    index: list[str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    match: str,
+) -> list[bool]:
+    """:func:`_insert_ignoring_conflict` for many rows in few statements; one flag per row.
+
+    ``match`` names a column whose value tells the rows apart (the flags are matched by
+    it); a value repeated within ``rows`` counts once, for its first row."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    column = getattr(row, match)
+    inserted: set[Any] = set()
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = list(rows[start : start + _ROWS_PER_INSERT])
+        stmt = insert(row).values(chunk).on_conflict_do_nothing(index_elements=index)
+        inserted.update(session.scalars(stmt.returning(column)))
+    flags = []
+    for values in rows:
+        flags.append(values[match] in inserted)
+        inserted.discard(values[match])
+    return flags
 
 
 # -----------------------------------------------------------------------------------------
@@ -194,12 +231,16 @@ class SqlNetworkRepository(NetworkRepository):
         ).first()
         if current is None or not current.active:
             return None
-        cached = self._cache.get(gemeente_id, current.revision)
+        return self._current(gemeente_id, current.revision)
+
+    def _current(self, gemeente_id: GemeenteId, revision: int) -> Network | None:
+        """The network at ``revision``: from the cache, or loaded (and cached)."""
+        cached = self._cache.get(gemeente_id, revision)
         if cached is not None:
             return cached
         network = self._load(gemeente_id)
         if network is not None:
-            self._cache.put(gemeente_id, current.revision, network)
+            self._cache.put(gemeente_id, revision, network)
         return network
 
     def _load(self, gemeente_id: GemeenteId) -> Network | None:
@@ -232,16 +273,21 @@ class SqlNetworkRepository(NetworkRepository):
     def find_group(self, chat: ChatRef) -> tuple[Network, GroupId] | None:
         if chat.private:
             return None
+        # One statement finds the group and its gemeente's revision: this runs for every
+        # message in every group.
         row = self._session.execute(
-            select(GroupRow.id, GroupRow.gemeente_id).where(
+            select(GroupRow.id, GroupRow.gemeente_id, GemeenteRow.revision)
+            .join(GemeenteRow, GemeenteRow.id == GroupRow.gemeente_id)
+            .where(
                 GroupRow.platform == chat.platform.value,
                 GroupRow.chat_id == chat.chat_id,
                 GroupRow.active.is_(true()),
+                GemeenteRow.active.is_(true()),
             )
         ).one_or_none()
         if row is None:
             return None
-        network = self.get(GemeenteId(row.gemeente_id))
+        network = self._current(GemeenteId(row.gemeente_id), row.revision)
         return (network, GroupId(row.id)) if network is not None else None
 
     def save(self, network: Network) -> None:
@@ -489,15 +535,26 @@ class SqlPersonRepository(PersonRepository):
         return self._person_from(row) if row is not None else None
 
     def by_identity(self, identity: PlatformIdentity) -> Person | None:
-        row = self._session.scalars(
-            select(PersonRow)
-            .join(PersonIdentityRow, PersonIdentityRow.person_id == PersonRow.id)
+        # One statement for the person and all their accounts: this runs for every message.
+        owner = (
+            select(PersonIdentityRow.person_id)
             .where(
                 PersonIdentityRow.platform == identity.platform.value,
                 PersonIdentityRow.user_ref == identity.user_ref,
             )
-        ).one_or_none()
-        return self._person_from(row) if row is not None else None
+            .scalar_subquery()
+        )
+        found = self._session.execute(
+            select(PersonRow, PersonIdentityRow.platform, PersonIdentityRow.user_ref)
+            .join(PersonIdentityRow, PersonIdentityRow.person_id == PersonRow.id)
+            .where(PersonRow.id == owner)
+        ).all()
+        if not found:
+            return None
+        accounts = frozenset(
+            PlatformIdentity(Platform(platform), user_ref) for _, platform, user_ref in found
+        )
+        return _person(found[0][0], accounts)
 
     def by_handle(self, gemeente_id: GemeenteId, handle: str) -> Person | None:
         row = self._session.scalars(
@@ -582,6 +639,14 @@ class SqlPersonRepository(PersonRepository):
             )
         )
         return frozenset(GemeenteRole(r) for r in roles)
+
+    def with_gemeente_role(self, gemeente_id: GemeenteId, role: GemeenteRole) -> list[PersonId]:
+        ids = self._session.scalars(
+            select(GemeenteRoleRow.person_id)
+            .where(GemeenteRoleRow.gemeente_id == gemeente_id, GemeenteRoleRow.role == role.value)
+            .order_by(GemeenteRoleRow.person_id)
+        )
+        return [PersonId(i) for i in ids]
 
     def set_gemeente_roles(
         self, gemeente_id: GemeenteId, person_id: PersonId, roles: frozenset[GemeenteRole]
@@ -808,6 +873,22 @@ class SqlPendingChoices(PendingChoices):
 # -----------------------------------------------------------------------------------------
 # Outbox
 # -----------------------------------------------------------------------------------------
+def _outbox_values(action: Action, key: str, at: datetime) -> dict[str, Any]:
+    chat = action.chat
+    return {
+        "key": key,
+        "platform": chat.platform.value,
+        "chat_id": chat.chat_id,
+        "private": chat.private,
+        "kind": action_kind(action),
+        "payload": action_to_json(action),
+        "created_at": at,
+        "due_at": at,
+        "attempts": 0,
+        "state": "pending",
+    }
+
+
 class SqlOutbox(Outbox):
     """The outbox table. ``lease`` is how long :meth:`due` reserves an item for its worker;
     after that the item is handed out again (the worker is presumed dead)."""
@@ -819,22 +900,13 @@ class SqlOutbox(Outbox):
         self._lease = lease
 
     def add(self, action: Action, *, key: str, at: datetime) -> bool:
-        chat = action.chat
         return _insert_ignoring_conflict(
-            self._session,
-            OutboxRow,
-            ["key"],
-            key=key,
-            platform=chat.platform.value,
-            chat_id=chat.chat_id,
-            private=chat.private,
-            kind=action_kind(action),
-            payload=action_to_json(action),
-            created_at=at,
-            due_at=at,
-            attempts=0,
-            state="pending",
+            self._session, OutboxRow, ["key"], **_outbox_values(action, key, at)
         )
+
+    def add_all(self, items: Sequence[tuple[Action, str]], *, at: datetime) -> list[bool]:
+        rows = [_outbox_values(action, key, at) for action, key in items]
+        return _insert_all_ignoring_conflicts(self._session, OutboxRow, ["key"], rows, match="key")
 
     def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Claim up to ``limit`` due items, oldest (first queued) first, one per chat.
@@ -956,6 +1028,16 @@ class SqlOutbox(Outbox):
         """Give up; the item and its error stay for inspection. ``attempts`` counts retries
         only, so it is left as it is."""
         self._set(item_id, state="dead", claimed_until=None, last_error=error)
+
+    def counts(self) -> dict[str, int]:
+        """One ``GROUP BY`` over the state (the ``state, due_at`` index covers it)."""
+        found = dict.fromkeys(OUTBOX_STATES, 0)
+        rows = self._session.execute(
+            select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+        ).all()
+        for state, n in rows:
+            found[state] = int(n)
+        return found
 
     def delete_delivered_before(self, before: datetime) -> int:
         result = self._session.execute(
@@ -1249,37 +1331,58 @@ class SqlEscalationRepository(EscalationRepository):
         and for an outbox key another delivery has; :class:`KeyError` for an unknown
         escalation, group or person.
         """
+        return self.add_deliveries([delivery])[0]
+
+    def add_deliveries(self, deliveries: Sequence[EscalationDelivery]) -> list[bool]:
+        """:meth:`add_delivery` for many, checked and inserted in a handful of statements;
+        nothing is written when one of them is refused."""
+        if not deliveries:
+            return []
         s = self._session
-        d, target = delivery, delivery.target
-        if (target.group_id is None) == (target.person_id is None):
-            raise ValueError(f"a target is one group or one person, got {target}")
-        if s.get(EscalationRow, d.escalation_id) is None:
-            raise KeyError(f"unknown escalation {d.escalation_id}")
-        if s.get(EscalationDeliveryRow, (d.escalation_id, target.key)) is not None:
-            return False
-        _require_groups(s, [target.group_id])
-        _require_persons(s, _persons(target.person_id))
-        holder = s.scalar(
-            select(EscalationDeliveryRow.escalation_id).where(
-                EscalationDeliveryRow.outbox_key == d.outbox_key
+        for d in deliveries:
+            if (d.target.group_id is None) == (d.target.person_id is None):
+                raise ValueError(f"a target is one group or one person, got {d.target}")
+        escalations = {d.escalation_id for d in deliveries}
+        found = set(s.scalars(select(EscalationRow.id).where(EscalationRow.id.in_(escalations))))
+        if escalations - found:
+            raise KeyError(f"unknown escalation {', '.join(sorted(escalations - found))}")
+        _require_groups(s, [d.target.group_id for d in deliveries])
+        _require_persons(s, _persons(*(d.target.person_id for d in deliveries)))
+        keys = {d.outbox_key for d in deliveries}
+        holders = {
+            key: (escalation, target)
+            for key, escalation, target in s.execute(
+                select(
+                    EscalationDeliveryRow.outbox_key,
+                    EscalationDeliveryRow.escalation_id,
+                    EscalationDeliveryRow.target_key,
+                ).where(EscalationDeliveryRow.outbox_key.in_(keys))
             )
-        )
-        if holder is not None:
-            raise ValueError(f"outbox key {d.outbox_key!r} is a delivery of escalation {holder}")
-        return _insert_ignoring_conflict(
-            s,
-            EscalationDeliveryRow,
-            ["escalation_id", "target_key"],
-            escalation_id=d.escalation_id,
-            target_key=target.key,
-            target_kind=target.kind.value,
-            group_id=target.group_id,
-            person_id=target.person_id,
-            platform=d.chat.platform.value,
-            chat_id=d.chat.chat_id,
-            private=d.chat.private,
-            outbox_key=d.outbox_key,
-            queued_at=d.queued_at,
+        }
+        for d in deliveries:
+            holder = holders.get(d.outbox_key)
+            if holder is not None and holder != (d.escalation_id, d.target.key):
+                raise ValueError(
+                    f"outbox key {d.outbox_key!r} is a delivery of escalation {holder[0]}"
+                )
+        rows = [
+            {
+                "escalation_id": d.escalation_id,
+                "target_key": d.target.key,
+                "target_kind": d.target.kind.value,
+                "group_id": d.target.group_id,
+                "person_id": d.target.person_id,
+                "platform": d.chat.platform.value,
+                "chat_id": d.chat.chat_id,
+                "private": d.chat.private,
+                "outbox_key": d.outbox_key,
+                "queued_at": d.queued_at,
+            }
+            for d in deliveries
+        ]
+        # Told apart by outbox key: one per delivery (the check above made sure).
+        return _insert_all_ignoring_conflicts(
+            s, EscalationDeliveryRow, ["escalation_id", "target_key"], rows, match="outbox_key"
         )
 
     def deliveries(self, escalation_id: EscalationId) -> list[EscalationDelivery]:
@@ -1877,6 +1980,40 @@ class SqlAttempts(Attempts):
         return int(n or 0)
 
 
+# -----------------------------------------------------------------------------------------
+# The bot's own state
+# -----------------------------------------------------------------------------------------
+class SqlBotState(BotStateRepository):
+    """The ``bot_state`` table. ``put`` is one ``INSERT ... ON CONFLICT DO UPDATE``, so two
+    transactions writing one key never fail on the primary key: the later commit wins."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, key: str) -> str | None:
+        return self._session.scalar(select(BotStateRow.value).where(BotStateRow.key == key))
+
+    def put(self, key: str, value: str, now: datetime) -> None:
+        _check_state_key(key)
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(BotStateRow).values(key=key, value=value, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[BotStateRow.key],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        self._session.execute(stmt)
+
+
+def _check_state_key(key: str) -> None:
+    """Refused here, not by the column: SQLite would store a key of any length."""
+    if not key or len(key) > BotStateRepository.MAX_KEY_LENGTH:
+        raise ValueError(
+            f"a bot state key has 1 to {BotStateRepository.MAX_KEY_LENGTH} characters, "
+            f"not {len(key)}"
+        )
+
+
 __all__ = [
     "DEFAULT_OUTBOX_LEASE",
     "FORGOTTEN_PERSON",
@@ -1884,6 +2021,7 @@ __all__ = [
     "SqlAttempts",
     "SqlAuditLog",
     "SqlBlockRepository",
+    "SqlBotState",
     "SqlDialogues",
     "SqlEscalationRepository",
     "SqlInviteRepository",

@@ -81,6 +81,8 @@ def action_to_json(action: Action) -> Json:
         case CreateInvite():
             data["name"] = action.name
             data["expires_at"] = _time_out(action.expires_at) if action.expires_at else None
+            data["send_to"] = _chat_out(action.send_to) if action.send_to else None
+            data["message"] = action.message.to_json() if action.message is not None else None
         case SetAdmin():
             data["user"] = _identity_out(action.user)
             data["admin"] = action.admin
@@ -115,8 +117,14 @@ def _send_text(chat: ChatRef, d: Mapping[str, Any]) -> Action:
 
 def _create_invite(chat: ChatRef, d: Mapping[str, Any]) -> Action:
     expires = d.get("expires_at")
+    send_to = d.get("send_to")
+    message = d.get("message")
     return CreateInvite(
-        chat=chat, name=d["name"], expires_at=_time_in(expires) if expires else None
+        chat=chat,
+        name=d["name"],
+        expires_at=_time_in(expires) if expires else None,
+        send_to=_chat_in(send_to) if send_to else None,
+        message=RichText.from_json(message) if message is not None else None,
     )
 
 

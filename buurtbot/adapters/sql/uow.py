@@ -16,6 +16,7 @@ from buurtbot.adapters.sql.repositories import (
     SqlAttempts,
     SqlAuditLog,
     SqlBlockRepository,
+    SqlBotState,
     SqlDialogues,
     SqlEscalationRepository,
     SqlInviteRepository,
@@ -80,6 +81,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.aanmeldingen = SqlAanmeldingRepository(session)
         self.invites = SqlInviteRepository(session)
         self.attempts = SqlAttempts(session)
+        self.bot_state = SqlBotState(session)
         return self
 
     def __exit__(

@@ -30,9 +30,12 @@ class _EmbeddedServer(uvicorn.Server):
 class WebServer:
     """Start with :meth:`start`, stop with :meth:`stop`; :attr:`port` is the bound port."""
 
-    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
+    def __init__(
+        self, app: ASGIApp, host: str, port: int, *, name: str = "the sign-up form"
+    ) -> None:
         self.host = host
         self.port = port
+        self.name = name
         self._server = _EmbeddedServer(
             uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         )
@@ -45,16 +48,16 @@ class WebServer:
             sock = socket.create_server((self.host, self.port), family=family)
         except OSError as exc:
             log.error(
-                "the sign-up form cannot listen on %s:%s (%s); the bot runs without it. "
-                "Set BUURTBOT_WEB_PORT to a free port.",
+                "%s cannot listen on %s:%s (%s); the bot runs without it.",
+                self.name,
                 self.host,
                 self.port,
                 exc.strerror or exc,
             )
             return False
         self.port = sock.getsockname()[1]
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="web-form")
-        log.info("sign-up form on http://%s:%s/aanmelden", self.host, self.port)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=self.name)
+        log.info("%s on http://%s:%s", self.name, self.host, self.port)
         return True
 
     async def stop(self) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})?\s*$")
 # Letter pairs PostNL never issues.
 _NOT_ISSUED = frozenset({"SA", "SD", "SS"})
+#: The letter pairs of a postcode area in order, ``'AA'`` … ``'ZZ'`` (issued or not). Indexes
+#: that compare letters against these shared strings touch one small, hot set of objects
+#: instead of strings of their own per range.
+LETTER_PAIRS = tuple(a + b for a in string.ascii_uppercase for b in string.ascii_uppercase)
 
 
 class InvalidPostcode(ValueError):
@@ -28,6 +33,23 @@ def normalise_postcode(text: str, *, allow_area: bool = False) -> str:
     if letters in _NOT_ISSUED:
         raise InvalidPostcode(text)
     return digits + letters
+
+
+def split_postcode(text: str) -> tuple[int, str]:
+    """``'7471 ab'`` → ``(7471, 'AB')``: the 4-digit area as a number and the letters.
+
+    Accepts and refuses exactly what :func:`normalise_postcode` does (a bare area is
+    refused); for look-ups, which need the two parts rather than the joined code."""
+    match = _POSTCODE.match(text)
+    if not match:
+        raise InvalidPostcode(text)
+    digits, letters = match.groups()
+    if letters is None:
+        raise InvalidPostcode(text)
+    letters = letters.upper()
+    if letters in _NOT_ISSUED:
+        raise InvalidPostcode(text)
+    return int(digits), letters
 
 
 @dataclass(frozen=True, slots=True, order=True)

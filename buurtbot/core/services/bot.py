@@ -21,9 +21,16 @@ from buurtbot.core.events import (
 from buurtbot.core.i18n import Translators, resolve_locale
 from buurtbot.core.ids import PersonId, Platform
 from buurtbot.core.policy import decide
-from buurtbot.core.ports import Capabilities, Clock, SystemClock, UnitOfWorkFactory
+from buurtbot.core.ports import (
+    Capabilities,
+    Clock,
+    PlatformHealth,
+    SystemClock,
+    UnitOfWorkFactory,
+)
+from buurtbot.core.services import health as healths
 from buurtbot.core.services import situation as situations
-from buurtbot.core.services.handlers import ALL_MODULES
+from buurtbot.core.services.handlers import ALL_MODULES, status
 from buurtbot.core.services.handlers.registry import Registry
 from buurtbot.core.services.outgoing import Outgoing
 from buurtbot.core.services.situation import Situation
@@ -32,7 +39,10 @@ from buurtbot.core.texts import replies
 log = logging.getLogger(__name__)
 
 #: Every flow's handlers, merged once at import.
-HANDLERS = Registry.of(*ALL_MODULES)
+HANDLERS = Registry.of(
+    *ALL_MODULES,
+    status,
+)
 
 
 class BuurtBot:
@@ -62,19 +72,25 @@ class BuurtBot:
         A failing flow never escapes as an exception: it is logged, its changes are rolled
         back, and the sender gets a short apology (queued under the same event id).
         """
+        return self.handle_counted(event) is not None
+
+    def handle_counted(self, event: InboundEvent) -> int | None:
+        """:meth:`handle`, telling how many actions it queued (``None``: handled before).
+
+        Most messages queue nothing; the caller need not wake the outbox relay for them."""
         try:
             return self._handle(event)
         except Exception:
             log.exception("handling %s failed", event.event_id)
             self._apologise(event)
-            return True
+            return 1
 
-    def _handle(self, event: InboundEvent) -> bool:
+    def _handle(self, event: InboundEvent) -> int | None:
         now = self.clock.now()
         with self.uow_factory() as uow:
             if not uow.events.claim(event.event_id, now):
                 log.info("event %s was handled before; skipped", event.event_id)
-                return False
+                return None
             out = Outgoing(uow, self.capabilities, key=event.event_id, now=now)
             s = situations.resolve(
                 uow,
@@ -87,7 +103,7 @@ class BuurtBot:
             )
             self._dispatch(s)
             uow.commit()
-        return True
+        return len(out.actions)
 
     def _dispatch(self, s: Situation) -> None:
         event = s.event
@@ -140,7 +156,9 @@ class BuurtBot:
             s.reply(replies.private_hint(s.tr), to=msg.message)
 
     def _answer(self, s: Situation, person: PersonId, msg: MessageReceived) -> bool:
-        choice = s.uow.choices.take(msg.chat, person)
+        # Numbered replies wait in storage only where the platform has no buttons.
+        buttons = s.out.capabilities(msg.chat.platform).buttons
+        choice = None if buttons else s.uow.choices.take(msg.chat, person)
         answer = msg.text.strip()
         if choice is not None and answer.isdecimal() and 1 <= int(answer) <= len(choice.options):
             self._button(s, choice.options[int(answer) - 1])
@@ -158,6 +176,22 @@ class BuurtBot:
                 s.reply(replies.choice_out_of_range(s.tr, len(choice.options)), to=msg.message)
             return True
         return False
+
+    def record_health(self, health: PlatformHealth) -> None:
+        """Keep a platform's health check and tell the regiegroepen what changed, in one
+        transaction (see :mod:`buurtbot.core.services.health`).
+
+        Never raises: a failure is logged, and the adapter carries on without it.
+        """
+        try:
+            now = self.clock.now()
+            with self.uow_factory() as uow:
+                key = f"health:{health.platform}:{now.isoformat()}"
+                out = Outgoing(uow, self.capabilities, key=key, now=now)
+                healths.record_health(uow, health, out=out, translators=self.translators, now=now)
+                uow.commit()
+        except Exception:
+            log.exception("recording the health of %s failed", health.platform)
 
     def _apologise(self, event: InboundEvent) -> None:
         try:

@@ -35,7 +35,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
-from buurtbot.core.actions import Action, AnswerButton, CopyMessage, EditText, SendText
+from buurtbot.core.actions import (
+    Action,
+    AnswerButton,
+    CopyMessage,
+    CreateInvite,
+    DeliveryResult,
+    EditText,
+    SendText,
+)
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.model import GroupKind
 from buurtbot.core.i18n import Translators
@@ -50,6 +58,7 @@ from buurtbot.core.ports import (
     UnitOfWorkFactory,
 )
 from buurtbot.core.services.ratelimit import DEFAULT_SLACK, Monotonic, RateLimiter
+from buurtbot.core.text import RichText
 from buurtbot.core.texts import delivery as texts
 
 log = logging.getLogger(__name__)
@@ -86,6 +95,14 @@ def dead_notice_key(chat: ChatRef) -> str:
     """The outbox key of the regiegroep's notice about ``chat``: one notice per chat."""
     kind = "private" if chat.private else "group"
     return f"dead-notice:{chat.platform}:{kind}:{chat.chat_id}"
+
+
+def invite_follow_up(action: Action, result: DeliveryResult) -> SendText | None:
+    """The message that hands a newly made join link to the person it was made for."""
+    if not isinstance(action, CreateInvite) or action.send_to is None or not result.invite_link:
+        return None
+    text = RichText.of(action.message or RichText(), "\n", result.invite_link)
+    return SendText(chat=action.send_to, text=text)
 
 
 @dataclass(slots=True)
@@ -320,9 +337,16 @@ class OutboxRelay:
                 await self._failed(item, repr(exc))
             else:
                 at = self.clock.now()
-                await self._apply(
-                    lambda uow: uow.outbox.delivered(item.id, at, message=result.message)
-                )
+                follow_up = invite_follow_up(action, result)
+
+                def record(uow: UnitOfWork) -> None:
+                    uow.outbox.delivered(item.id, at, message=result.message)
+                    if follow_up is not None:
+                        uow.outbox.add(follow_up, key=f"{item.key}:link", at=at)
+
+                await self._apply(record)
+                if follow_up is not None:
+                    self.wake()
         except Exception:
             log.exception("recording the outcome of outbox item %s failed", item.key)
 

@@ -50,6 +50,18 @@ class Outgoing:
         if self._uow.outbox.add(action, key=key, at=self._now):
             self.actions.append(action)
 
+    def send_all(self, messages: Sequence[tuple[ChatRef, RichText, str]]) -> None:
+        """:meth:`send` for many ``(chat, text, key)`` at once, in one write (an escalation
+        to hundreds of groups)."""
+        items: list[tuple[Action, str]] = []
+        for chat, text, key in messages:
+            pieces = split(text, self.capabilities(chat.platform).max_text_length)
+            for n, piece in enumerate(pieces):
+                items.append((SendText(chat=chat, text=piece), key if n == 0 else f"{key}#{n + 1}"))
+        self._count += len(items)
+        added = self._uow.outbox.add_all(items, at=self._now)
+        self.actions.extend(action for (action, _), new in zip(items, added, strict=True) if new)
+
     def send(
         self,
         chat: ChatRef,

@@ -738,15 +738,24 @@ def redeem(
     owner_tr = person_translator(network, owner, translators) if owner else tr
     by_hand = False
     member_account = identity if identity.platform is group.chat.platform else None
-    if caps.join_requests:
-        out.add(CreateInvite(chat=group.chat, name=aanmelding.id, expires_at=invite.expires_at))
+    join_link = caps.join_requests and member_account is not None
+    if join_link:
+        out.add(
+            CreateInvite(
+                chat=group.chat,
+                name=aanmelding.id,
+                expires_at=invite.expires_at,
+                send_to=ChatRef.private_with(identity),
+                message=texts.join_link(tr, group.name),
+            )
+        )
     elif caps.add_members and member_account is not None:
         out.add(AddMember(chat=group.chat, user=member_account))
     else:
         by_hand = True
     out.send(
         ChatRef.private_with(identity),
-        texts.joined(tr, group.name, by_hand=by_hand, join_link=caps.join_requests),
+        texts.joined(tr, group.name, by_hand=by_hand, join_link=join_link),
     )
     if owner_chat is not None:
         out.send(

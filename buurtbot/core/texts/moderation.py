@@ -513,10 +513,12 @@ def log_line(
     subject: str | None,
     group: str | None,
     reason: str,
+    blocked: bool = True,
 ) -> str:
     """One entry, e.g. ``29 november 2026 04:00 – Anna warned Eva in Goor Centrum (taal)``.
 
     ``actor`` ``None``: the bot did it. ``reason`` is already in the reader's words.
+    ``blocked``: a refused join was a blocked person's (else: someone not in the group).
     """
     _ = tr.gettext
     who = actor or _("the bot")
@@ -534,6 +536,8 @@ def log_line(
         AuditAction.JOIN_REFUSED: _("{subject} (blocked) was kept out of {group}"),
         AuditAction.DELIVERY_FAILED: _("a message to {group} could not be delivered"),
     }
+    if action is AuditAction.JOIN_REFUSED and not blocked:
+        texts[action] = _("{subject} was kept out of {group}")
     text = texts[action].format(actor=who, subject=whom, group=where)
     if reason:
         text += f" ({reason})"

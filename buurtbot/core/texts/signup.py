@@ -276,6 +276,15 @@ def joined(tr: Translator, group_name: str, *, by_hand: bool, join_link: bool) -
     return RichText.of(bold(head), "\n", more, "\n", _("In an emergency, always call 112 first."))
 
 
+def join_link(tr: Translator, group_name: str) -> RichText:
+    """Precedes the join link the platform made; the link itself follows on the next line."""
+    _ = tr.gettext
+    return RichText.of(
+        _("Your link to {group}: tap it and ask to join. I approve the request for your "
+          "account only; the link works once.").format(group=group_name)
+    )  # fmt: skip
+
+
 def bad_token(tr: Translator) -> RichText:
     """The one answer for every token that does not work: it must reveal nothing."""
     _ = tr.gettext

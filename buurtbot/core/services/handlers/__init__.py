@@ -7,6 +7,7 @@ order of :data:`ALL_MODULES`.
 from buurtbot.core.services.handlers import (
     escalation,
     general,
+    joins,
     meldingen,
     moderation,
     nudges,
@@ -15,4 +16,4 @@ from buurtbot.core.services.handlers import (
     signup,
 )
 
-ALL_MODULES = (general, meldingen, escalation, moderation, nudges, signup, roles, privacy)
+ALL_MODULES = (general, meldingen, escalation, moderation, joins, nudges, signup, roles, privacy)

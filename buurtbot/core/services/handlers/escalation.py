@@ -33,8 +33,9 @@ from buurtbot.core.services.situation import Situation, private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import escalation as texts
 
-#: Longest message text an escalation carries (platform limits are far above a report).
-MAX_TEXT = 3000
+#: Longest message text an escalation carries: as much as any adapter passes in (Telegram's
+#: own limit is 4,096 characters). A copy longer than the target's limit is split.
+MAX_TEXT = 16_384
 
 
 def copy_key(escalation_id: str, target: Target) -> str:
@@ -148,12 +149,7 @@ def _report(
 
 def _politie(s: Situation) -> list[PersonId]:
     assert s.network is not None
-    gemeente = s.network.gemeente.id
-    return [
-        p.id
-        for p in s.uow.persons.in_gemeente(gemeente)
-        if GemeenteRole.POLITIE in s.uow.persons.gemeente_roles(gemeente, p.id)
-    ]
+    return s.uow.persons.with_gemeente_role(s.network.gemeente.id, GemeenteRole.POLITIE)
 
 
 def _deliver(
@@ -164,22 +160,35 @@ def _deliver(
     *,
     forwarded_by: str | None = None,
 ) -> list[str]:
-    """Queue a copy for every target not reached before; the names of those reached now."""
+    """Queue a copy for every target not reached before; the names of those reached now.
+
+    Written in two batches (the deliveries, then the copies): an escalation may reach
+    hundreds of groups, and it is one transaction that the relay waits for."""
     assert s.network is not None
-    reached: list[str] = []
+    found = []
     for target in targets:
         chat, name, group = _where(s, target)
-        if chat is None:
-            continue
-        key = copy_key(escalation.id, target)
-        delivery = EscalationDelivery(escalation.id, target, chat, key, s.now)
-        if not s.uow.escalations.add_delivery(delivery):
+        if chat is not None:
+            found.append((target, chat, name, group))
+    deliveries = [
+        EscalationDelivery(escalation.id, target, chat, copy_key(escalation.id, target), s.now)
+        for target, chat, _, _ in found
+    ]
+    added = s.uow.escalations.add_deliveries(deliveries)
+    copies: dict[tuple[str, str], RichText] = {}  # one rendering per language and timezone
+    messages: list[tuple[ChatRef, RichText, str]] = []
+    reached: list[str] = []
+    for (target, chat, name, group), delivery, new in zip(found, deliveries, added, strict=True):
+        if not new:
             continue
         person = s.uow.persons.get(target.person_id) if target.person_id else None
         tr = s.translator_for(person, group)
-        text = render_copy(s, tr, escalation, melding, forwarded_by=forwarded_by)
-        s.out.send(chat, text, key=key)
+        look = (str(tr.locale), str(tr.tz))
+        if look not in copies:
+            copies[look] = render_copy(s, tr, escalation, melding, forwarded_by=forwarded_by)
+        messages.append((chat, copies[look], delivery.outbox_key))
         reached.append(name)
+    s.out.send_all(messages)
     return reached
 
 

@@ -31,6 +31,7 @@ from buurtbot.core.services.handlers.registry import (
     DialogueHandler,
 )
 from buurtbot.core.services.situation import Situation
+from buurtbot.core.text import split
 from buurtbot.core.texts import escalation as escalation_texts
 from buurtbot.core.texts import meldingen as texts
 from buurtbot.core.texts import replies
@@ -352,7 +353,8 @@ def _update_escalated_copies(s: Situation, melding: Melding) -> None:
             tr = s.translator_for(None, _group_or_none(s, delivery.target.group_id))
             caps = s.out.capabilities(delivery.chat.platform)
             if caps.edit_messages:
-                text = render_copy(s, tr, escalation, melding)
+                # The status is in the header: only the first piece of a long copy changes.
+                text = split(render_copy(s, tr, escalation, melding), caps.max_text_length)[0]
                 s.out.add(EditText(chat=delivery.chat, outbox_key=delivery.outbox_key, text=text))
             else:
                 sent = s.uow.outbox.sent_message(delivery.outbox_key)

@@ -23,7 +23,8 @@ Decisions this module makes, where the issue left room:
 - **Platforms that cannot remove members** get no :class:`RemoveMember`; the beheerders are
   asked to remove the person by hand instead.
 - **Blocked joins**: a join request is declined, a join undone; the beheerders (for a group
-  without beheerders: the regiegroep) are told once per block and group.
+  without beheerders: the regiegroep) are told once per block and group. Everyone else's
+  joins and join requests are :mod:`.joins`' business.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from buurtbot.core.services.handlers.registry import (
 from buurtbot.core.services.situation import Situation, identity_on, private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import escalation as escalation_texts
+from buurtbot.core.texts import joins as joins_texts
 from buurtbot.core.texts import moderation as texts
 from buurtbot.core.texts.replies import person_name
 
@@ -77,6 +79,10 @@ LOG_LIMIT = 15
 ABOUT = ":about:"
 #: The reason stored with a removal or block that the warning threshold caused.
 THRESHOLD = "warning-threshold"
+#: The reason stored with a declined join request of someone not in the group (not blocked).
+NOT_ADMITTED = "not-admitted"
+#: The reason stored with the removal of someone who joined without being admitted.
+UNKNOWN_JOIN = "unknown-join"
 
 _REGIE = frozenset(
     {GemeenteRole.HOOFDCOORDINATOR, GemeenteRole.CONTACTPERSOON, GemeenteRole.POLITIE}
@@ -751,6 +757,7 @@ def show_log(s: Situation, cmd: CommandReceived) -> None:
                 subject=name(entry.subject),
                 group=group.name if group else entry.group_id,
                 reason=_reason_in_words(s.tr, entry),
+                blocked=entry.reason != NOT_ADMITTED,
             )
             + _delivery_in_words(s, entry)
         )
@@ -771,6 +778,10 @@ def _delivery_in_words(s: Situation, entry: AuditEntry) -> str:
 
 
 def _reason_in_words(tr: Translator, entry: AuditEntry) -> str:
+    if entry.reason == NOT_ADMITTED:
+        return joins_texts.not_admitted_reason(tr)
+    if entry.reason == UNKNOWN_JOIN:
+        return joins_texts.unknown_join_reason(tr)
     if entry.action is AuditAction.JOIN_REFUSED:
         return texts.join_kind(tr, entry.detail.get("how") == "joined")
     if entry.reason == THRESHOLD:

@@ -47,7 +47,7 @@ from buurtbot.core.domain.network import Network
 from buurtbot.core.domain.roster import Roster
 from buurtbot.core.events import CommandReceived, InboundEvent, MemberLeft
 from buurtbot.core.i18n import Translator
-from buurtbot.core.ids import PersonId
+from buurtbot.core.ids import ChatRef, PersonId
 from buurtbot.core.policy import Place
 from buurtbot.core.services.handlers.moderation import person_in_key, person_of
 from buurtbot.core.services.handlers.registry import (
@@ -60,6 +60,7 @@ from buurtbot.core.services.situation import Situation, identity_on, private_cha
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import moderation as moderation_texts
 from buurtbot.core.texts import roles as texts
+from buurtbot.core.texts import signup as signup_texts
 from buurtbot.core.texts.replies import person_name
 
 log = logging.getLogger(__name__)
@@ -175,13 +176,15 @@ class Roles:
         if caps.add_members and identity is not None:
             self.s.out.add(AddMember(chat=group.chat, user=identity))
             return "added"
-        if caps.invite_links:
+        if caps.invite_links and identity is not None:
             days = self.network.gemeente.settings.invite_valid_days
             self.s.out.add(
                 CreateInvite(
                     chat=group.chat,
                     name=f"coordinator:{person.id}",
                     expires_at=self.s.now + timedelta(days=days),
+                    send_to=ChatRef.private_with(identity),
+                    message=signup_texts.join_link(self.tr_for(person), group.name),
                 )
             )
             return "invite"

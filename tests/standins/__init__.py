@@ -1,0 +1,1 @@
+"""Stand-in servers that speak real platform protocols, for tests."""
