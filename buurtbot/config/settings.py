@@ -76,6 +76,12 @@ class Settings:
     telegram_webhook_secret: str | None = None
     signal_service: str | None = None
     signal_number: str | None = None
+    #: Basic (username + password) or bearer (token) authentication at signal-cli-rest-api.
+    signal_username: str | None = None
+    signal_password: str | None = None
+    signal_token: str | None = None
+    #: Messages per second to Signal, all chats together; Signal publishes no limit.
+    signal_rate: float = 1.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     log_level: str = "INFO"
@@ -88,7 +94,12 @@ class Settings:
     def __repr__(self) -> str:
         shown: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["database_url"] = redact_url(self.database_url)
-        for secret in ("telegram_token", "telegram_webhook_secret"):
+        for secret in (
+            "telegram_token",
+            "telegram_webhook_secret",
+            "signal_password",
+            "signal_token",
+        ):
             if shown[secret] is not None:
                 shown[secret] = _MASKED
         return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
@@ -115,6 +126,11 @@ class Settings:
             problems.append(
                 f"{ENV_PREFIX}TELEGRAM_MODE=webhook needs {ENV_PREFIX}TELEGRAM_WEBHOOK_URL, "
                 "the public https:// address Telegram posts updates to"
+            )
+        if values.get("signal_username") and not values.get("signal_password"):
+            problems.append(
+                f"{ENV_PREFIX}SIGNAL_USERNAME needs {ENV_PREFIX}SIGNAL_PASSWORD "
+                "(basic authentication)"
             )
         if problems:
             raise SettingsError(problems)
@@ -167,6 +183,19 @@ def _convert(
             problems.append(f"{origin}: {value!r} is not a port number (1-65535)")
             return None
         return port
+    if name == "signal_rate":
+        rate: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rate = float(value)
+        elif isinstance(value, str):
+            try:
+                rate = float(value.strip())
+            except ValueError:
+                rate = None
+        if rate is None or not 0.01 <= rate <= 100:
+            problems.append(f"{origin}: {value!r} is not a rate in messages per second (0.01-100)")
+            return None
+        return rate
     if name == "network":
         items: list[object] = value if isinstance(value, list) else [value]
         if isinstance(value, str):

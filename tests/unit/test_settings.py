@@ -602,3 +602,35 @@ def test_wrong_telegram_settings_are_reported(name: str, value: str, complaint: 
 def test_webhook_mode_needs_the_public_address() -> None:
     [problem] = problems_of({"BUURTBOT_TELEGRAM_MODE": "webhook"})
     assert "BUURTBOT_TELEGRAM_WEBHOOK_URL" in problem
+
+
+# --- Signal ---------------------------------------------------------------------------------
+
+
+def test_signal_authentication_and_rate_are_read_and_secrets_masked() -> None:
+    settings = Settings.from_env(
+        {
+            "BUURTBOT_SIGNAL_SERVICE": "signal-api:8080",
+            "BUURTBOT_SIGNAL_NUMBER": "+31 6 1234 5678",
+            "BUURTBOT_SIGNAL_USERNAME": "buurtbot",
+            "BUURTBOT_SIGNAL_PASSWORD": "pw-signal-secret",
+            "BUURTBOT_SIGNAL_TOKEN": "tok-signal-secret",
+            "BUURTBOT_SIGNAL_RATE": "0.5",
+        }
+    )
+    assert settings.signal_number == "+31612345678"
+    assert settings.signal_rate == 0.5
+    assert "pw-signal-secret" not in repr(settings)
+    assert "tok-signal-secret" not in repr(settings)
+    assert Settings.from_env({}).signal_rate == 1.0
+
+
+@pytest.mark.parametrize("rate", ["0", "fast", "1000", "-1"])
+def test_a_signal_rate_that_is_no_rate_is_reported(rate: str) -> None:
+    [problem] = problems_of({"BUURTBOT_SIGNAL_RATE": rate})
+    assert "BUURTBOT_SIGNAL_RATE" in problem
+
+
+def test_a_signal_username_needs_a_password() -> None:
+    [problem] = problems_of({"BUURTBOT_SIGNAL_USERNAME": "buurtbot"})
+    assert "BUURTBOT_SIGNAL_PASSWORD" in problem
