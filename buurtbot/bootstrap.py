@@ -24,6 +24,8 @@ from sqlalchemy import Engine
 from buurtbot.adapters.console import ConsoleAdapter
 from buurtbot.adapters.console.adapter import ConsoleGroup, ConsolePerson
 from buurtbot.adapters.scheduler import JobScheduler, lock_for
+from buurtbot.adapters.signal.adapter import SignalAdapter, SignalConfig
+from buurtbot.adapters.signal.mapping import RATE_LIMITS
 from buurtbot.adapters.sql.engine import make_engine
 from buurtbot.adapters.sql.migrate import upgrade
 from buurtbot.adapters.sql.repositories import NetworkCache
@@ -290,6 +292,23 @@ def telegram_adapter(
     return TelegramAdapter(config, menus=command_menus(translators))
 
 
+def signal_adapter(settings: Settings) -> SignalAdapter:
+    """The Signal adapter for ``settings`` (which name the service and the bot's number)."""
+    assert settings.signal_service is not None and settings.signal_number is not None
+    rate = settings.signal_rate
+    limits = replace(RATE_LIMITS, overall_per_second=rate, per_chat_per_second=min(1.0, rate))
+    return SignalAdapter(
+        SignalConfig(
+            service=settings.signal_service,
+            number=settings.signal_number,
+            username=settings.signal_username,
+            password=settings.signal_password,
+            token=settings.signal_token,
+            rate_limits=limits,
+        )
+    )
+
+
 def build_app(
     settings: Settings,
     *,
@@ -322,6 +341,8 @@ def build_app(
     )
     if settings.telegram_token:
         ports[Platform.TELEGRAM] = telegram_adapter(settings, uow_factory, translators)
+    if settings.signal_service and settings.signal_number:
+        ports[Platform.SIGNAL] = signal_adapter(settings)
     if stdin is not None and stdout is not None:
         console = ConsoleAdapter(
             StorageDirectory(app),

@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from buurtbot.adapters.signal.adapter import SignalAdapter
 from buurtbot.adapters.telegram.adapter import TelegramAdapter
 from buurtbot.adapters.telegram.mapping import CAPABILITIES
 from buurtbot.bootstrap import App, build_app, example_network_path, prepare_database
@@ -21,6 +22,7 @@ from buurtbot.config.settings import Settings
 from buurtbot.core.domain.model import GroupRole
 from buurtbot.core.ids import Platform
 from buurtbot.core.ports import Capabilities, RateLimits
+from tests.standins.signal_api import SignalStandIn
 from tests.standins.telegram_api import SentMessage, TelegramStandIn
 
 T = TypeVar("T")
@@ -61,9 +63,15 @@ class TelegramRig:
         capabilities: Capabilities = FAST,
         settings: dict[str, object] | None = None,
         rights: dict[str, dict[str, bool]] | None = None,
+        signal: bool = False,
+        signal_config: dict[str, Any] | None = None,
     ) -> None:
         """``rights``: per group slug, the bot's administrator rights there that differ from
-        :data:`ALL_RIGHTS` (e.g. ``{"goor-oost": {"can_invite_users": False}}``)."""
+        :data:`ALL_RIGHTS` (e.g. ``{"goor-oost": {"can_invite_users": False}}``).
+        ``signal``: run the Signal adapter too, against a stand-in signal-cli-rest-api that
+        plays the example gemeente's Signal groups (a mixed gemeente). ``signal_config``:
+        fields of the Signal adapter's ``SignalConfig`` to change (e.g. ``heartbeat``,
+        ``backoff_base``) before it runs."""
         example = example_network_path()
         assert example is not None
         self.spec = load_network_file(example)
@@ -75,6 +83,9 @@ class TelegramRig:
         self.users: dict[str, int] = {}
         self.chats: dict[str, int] = {}
         self._fresh = 800_000_000
+        self.signal = SignalStandIn() if signal else None
+        self.signal_chats: dict[str, str] = {}
+        self.signal_config = signal_config or {}
         self.app: App | None = None
         self._run: asyncio.Task[None] | None = None
 
@@ -82,18 +93,32 @@ class TelegramRig:
     async def start(self, *, wait_for_polling: bool = True) -> None:
         await self.standin.start()
         self._people_and_groups()
+        if self.signal is not None:
+            await self.signal.start()
+            self._signal_groups(self.signal)
         prepare_database(self.database_url, [example_network_path()])  # type: ignore[list-item]
         await self.boot(wait_for_polling=wait_for_polling)
 
     async def boot(self, *, wait_for_polling: bool = True) -> None:
         """Build and run the application (again, after :meth:`halt`) on the same database."""
+        signal: dict[str, object] = {}
+        if self.signal is not None:
+            signal = {"signal_service": self.signal.service, "signal_number": self.signal.number}
         settings = Settings(
             database_url=self.database_url,
             telegram_token=self.standin.token,
             telegram_base_url=self.standin.base_url,
+            **signal,  # type: ignore[arg-type]
             **self.extra_settings,  # type: ignore[arg-type]
         )
         app = build_app(settings)
+        if self.signal is not None:
+            on_signal = app.ports[Platform.SIGNAL]
+            on_signal.capabilities = replace(on_signal.capabilities, rate_limits=FAST.rate_limits)
+            app.bot.capabilities[Platform.SIGNAL] = on_signal.capabilities
+            if self.signal_config:
+                assert isinstance(on_signal, SignalAdapter)
+                on_signal.config = replace(on_signal.config, **self.signal_config)
         adapter = app.ports[Platform.TELEGRAM]
         assert isinstance(adapter, TelegramAdapter)
         adapter.config = replace(adapter.config, poll_timeout=1, request_timeout=5)
@@ -106,6 +131,10 @@ class TelegramRig:
             await self.until(lambda: self._count("getupdates") > polls or self._run_failed())
         else:
             await self.until(lambda: self.adapter.bot_username is not None or self._run_failed())
+        if self.signal is not None:
+            # signal-cli-rest-api drops what arrives while nobody listens: wait for the socket.
+            signal = self.signal
+            await self.until(lambda: signal.connections > 0 or self._run_failed())
         if self._run.done():
             self._run.result()  # raise what went wrong
 
@@ -122,6 +151,8 @@ class TelegramRig:
             await self.halt()
         finally:
             await self.standin.stop()
+            if self.signal is not None:
+                await self.signal.stop()
 
     @property
     def adapter(self) -> TelegramAdapter:
@@ -159,6 +190,35 @@ class TelegramRig:
                 uid = by_id.get(m.person_id)
                 if uid is not None:
                     self.standin.set_member(chat_id, uid, _STATUS[m.role])
+
+    def _signal_groups(self, signal: SignalStandIn) -> None:
+        """The example network's Signal groups with their members' numbers, the bot an admin."""
+        numbers = {
+            self.spec.person_id(p.handle): i.user_ref
+            for p in self.spec.persons
+            for i in p.identities
+            if i.platform is Platform.SIGNAL
+        }
+        for group in self.spec.network.groups:
+            if group.chat.platform is not Platform.SIGNAL:
+                continue
+            members = self.spec.memberships_of(group.id)
+            signal.add_group(
+                group.name,
+                [numbers[m.person_id] for m in members if m.person_id in numbers],
+                admins=[
+                    numbers[m.person_id]
+                    for m in members
+                    if m.person_id in numbers and m.role is not GroupRole.LID
+                ],
+                group_id=group.chat.chat_id,
+            )
+            self.signal_chats[group.id.rsplit(":", 1)[-1]] = group.chat.chat_id
+
+    def number(self, handle: str) -> str:
+        """The Signal number of ``handle`` in the example network."""
+        person = next(p for p in self.spec.persons if p.handle == handle)
+        return next(i.user_ref for i in person.identities if i.platform is Platform.SIGNAL)
 
     # -- people act -----------------------------------------------------------------------
     def uid(self, handle: str, *, language: str | None = "nl") -> int:
