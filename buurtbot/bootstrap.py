@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import ClassVar, TextIO, TypeVar
 
 from sqlalchemy import Engine
 
@@ -125,6 +125,8 @@ class App:
     web: WebServer | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _stop: asyncio.Event | None = None
+    #: Seconds between health checks of each real platform (the first runs at the start).
+    HEALTH_INTERVAL: ClassVar[float] = 300.0
 
     async def run_blocking(self, fn: Callable[[], T]) -> T:
         """Run storage work on the one database thread: handlers and relay never race."""
@@ -150,10 +152,14 @@ class App:
                 await port.initialize()
                 if port.bot_username is not None:
                     self.bot.bot_usernames[port.platform] = port.bot_username
+                if port.bot_address is not None:
+                    self.bot.bot_addresses[port.platform] = port.bot_address
+                if isinstance(port, SignalAdapter):
+                    port.on_health_change = self._health_hook(port)
                 await port.start(self.dispatch)
                 started.append(port)
                 if port is not self.console:
-                    self._background(self.check_health(port), f"{port.platform} health")
+                    self._background(self.check_health_every(port), f"{port.platform} health")
             if self.web is not None:
                 self.web.start()  # a taken port is logged; the bot runs on without the form
             if self.console is not None and all(p is self.console for p in started):
@@ -174,8 +180,10 @@ class App:
                 await stop.wait()
         finally:
             stop.set()
-            for task in self._tasks:
+            background = list(self._tasks)
+            for task in background:
                 task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             if self.scheduler is not None:
                 await self.scheduler.stop()
             if self.web is not None:
@@ -208,6 +216,26 @@ class App:
         if health is not None:
             await self.run_blocking(lambda: self.bot.record_health(health))
             self.relay.wake()
+
+    async def check_health_every(self, port: ChatPort) -> None:
+        """:meth:`check_health` now and every :attr:`HEALTH_INTERVAL` seconds, until
+        cancelled (:meth:`run` cancels it at the stop)."""
+        while True:
+            try:
+                await self.check_health(port)
+            except Exception:  # the next round may do better
+                log.exception("the health check of %s failed", port.platform)
+            await asyncio.sleep(self.HEALTH_INTERVAL)
+
+    def _health_hook(self, port: ChatPort) -> Callable[[], None]:
+        """A check of ``port`` in the background, for the adapter to call after a reconnect
+        (so a gap is told at once, not at the next round)."""
+
+        def hook() -> None:
+            if self._stop is not None and not self._stop.is_set():
+                self._background(self.check_health(port), f"{port.platform} health")
+
+        return hook
 
     def _background(self, work: Coroutine[object, object, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)

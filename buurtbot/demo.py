@@ -89,6 +89,12 @@ Sanne Bosch
 {/start}
 1
 1
+# 13. Goor West gebruikt Signal: Henk ziet iets, eigenaar Frank escaleert het (een citaat op
+#     Signal is een antwoord) naar de regiegroep en Goor Centrum, die op Telegram zitten.
+/as henk goor-west
+Twee mannen met een ladder achter de huizen aan de Beukenlaan
+/as frank goor-west
+>^ /escaleer
 """,
     Locale.EN: """\
 # 1. Daan, a resident of Goor-Centrum, meets the bot and reads the house rules.
@@ -164,6 +170,12 @@ Sanne Bosch
 {/start}
 1
 1
+# 13. Goor West is on Signal: Henk sees something, eigenaar Frank escalates it (a quote on
+#     Signal is a reply) to the regiegroep and Goor Centrum, which are on Telegram.
+/as henk goor-west
+Two men with a ladder behind the houses on Beukenlaan
+/as frank goor-west
+>^ /escalate
 """,
 }
 

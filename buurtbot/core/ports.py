@@ -129,12 +129,25 @@ class ChatHealth:
 @dataclass(frozen=True, slots=True)
 class PlatformHealth:
     """One check of the bot's rights on a platform. ``chats``: only the chats with problems
-    (a chat that is not listed is in order)."""
+    (a chat that is not listed is in order).
+
+    Where the platform can tell, also whether the bot receives: ``receiving`` (``None``: the
+    platform cannot tell; ``False``: not receiving right now, since ``down_since`` where
+    known) and ``gaps``, the periods (start, end) without receiving since the process
+    started, oldest first: messages sent to the bot then may be lost. Every gap of the
+    process is reported each time; the core works out which ones are new.
+    ``held_back``: the platform is refusing the bot's messages for now (rate limited, or a
+    captcha to solve); they wait in the outbox.
+    """
 
     platform: Platform
     checked_at: datetime
     bot_username: str | None
     chats: tuple[ChatHealth, ...]
+    receiving: bool | None = None
+    gaps: tuple[tuple[datetime, datetime], ...] = ()
+    down_since: datetime | None = None
+    held_back: bool = False
 
 
 class ChatPort(abc.ABC):
@@ -151,6 +164,9 @@ class ChatPort(abc.ABC):
     #: The bot's own username on the platform, known after :meth:`initialize` (``None``
     #: before, and on a platform without usernames).
     bot_username: str | None = None
+    #: How people reach the bot here (a Telegram ``@username``, a Signal number), known
+    #: after :meth:`initialize`; ``None`` where there is nothing to tell.
+    bot_address: str | None = None
 
     @abc.abstractmethod
     async def initialize(self) -> None:

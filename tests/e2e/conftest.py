@@ -19,3 +19,14 @@ async def tg(tmp_path: Path) -> AsyncIterator[TelegramRig]:
         yield rig
     finally:
         await rig.stop()
+
+
+@pytest.fixture
+async def mixed(tmp_path: Path) -> AsyncIterator[TelegramRig]:
+    """The example gemeente on both platforms: Telegram and Signal, each its stand-in."""
+    rig = TelegramRig(tmp_path, signal=True)
+    await rig.start()
+    try:
+        yield rig
+    finally:
+        await rig.stop()

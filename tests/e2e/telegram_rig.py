@@ -133,8 +133,8 @@ class TelegramRig:
             await self.until(lambda: self.adapter.bot_username is not None or self._run_failed())
         if self.signal is not None:
             # signal-cli-rest-api drops what arrives while nobody listens: wait for the socket.
-            signal = self.signal
-            await self.until(lambda: signal.connections > 0 or self._run_failed())
+            standin = self.signal
+            await self.until(lambda: standin.connections > 0 or self._run_failed())
         if self._run.done():
             self._run.result()  # raise what went wrong
 
@@ -187,9 +187,9 @@ class TelegramRig:
             self.standin.add_chat(chat_id, title=group.name)
             self.standin.set_bot_rights(chat_id, **(ALL_RIGHTS | self.rights.get(slug, {})))
             for m in self.spec.memberships_of(group.id):
-                uid = by_id.get(m.person_id)
-                if uid is not None:
-                    self.standin.set_member(chat_id, uid, _STATUS[m.role])
+                member = by_id.get(m.person_id)
+                if member is not None:
+                    self.standin.set_member(chat_id, member, _STATUS[m.role])
 
     def _signal_groups(self, signal: SignalStandIn) -> None:
         """The example network's Signal groups with their members' numbers, the bot an admin."""

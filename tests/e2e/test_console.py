@@ -151,6 +151,10 @@ DEMO_STEPS = {
         "Nog één stap voordat je lid wordt.",
         "[private · Sanne Bosch] bot: Je bent nu lid van Buurtpreventie Goor Centrum.",
         "Sanne Bosch heeft de uitnodiging voor Buurtpreventie Goor Centrum aangenomen.",
+        # a mixed gemeente: from a Signal buurtgroep to the Telegram regiegroep and neighbours
+        "[Buurtpreventie Goor West · signal] Henk Scholten: Twee mannen met een ladder",
+        "[Regiegroep Hof van Twente · telegram] bot: ⬆ Doorgezet vanuit Goor West",
+        "[Buurtpreventie Goor Centrum · telegram] bot: ⬆ Doorgezet vanuit Goor West",
     ],
     "en": [
         "House rules of buurtpreventie",
@@ -173,6 +177,9 @@ DEMO_STEPS = {
         "One last step before you join.",
         "[private · Sanne Bosch] bot: You are now a member of Buurtpreventie Goor Centrum.",
         "Sanne Bosch has accepted the invite to Buurtpreventie Goor Centrum.",
+        "[Buurtpreventie Goor West · signal] Henk Scholten: Two men with a ladder",
+        "[Regiegroep Hof van Twente · telegram] bot: ⬆ Escalated from Goor West",
+        "[Buurtpreventie Goor Centrum · telegram] bot: ⬆ Escalated from Goor West",
     ],
 }
 
@@ -187,8 +194,8 @@ def test_demo_plays_every_flow_in_both_languages(tmp_path: Path, locale: str) ->
         found = result.stdout.find(step, position)
         assert found >= 0, f"missing or out of order: {step!r}"
         position = found
-    # Every target receives the escalation once.
-    assert result.stdout.count("[Regiegroep Hof van Twente · telegram] bot: ⬆") == 1
+    # Every target receives each escalation once (one from Goor Centrum, one from Goor West).
+    assert result.stdout.count("[Regiegroep Hof van Twente · telegram] bot: ⬆") == 2
     # After the block is lifted, joining Goor Oost again removes nobody.
     assert result.stdout.count("Goor Oost · telegram] Joost Olthof: removed from the group") == 1
     # The copied number and token are the real ones: nothing on the screen was missing.

@@ -4,25 +4,10 @@ between (real python-telegram-bot, the Signal adapter over HTTP and WebSocket)."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from tests.e2e.telegram_rig import TelegramRig
 from tests.standins.signal_api import SentSignalMessage, SignalStandIn
 
 REPORT = "Bestelbus <b>zonder</b> kenteken & lichten uit bij de Weverstraat"
-
-
-@pytest.fixture
-async def mixed(tmp_path: Path) -> AsyncIterator[TelegramRig]:
-    rig = TelegramRig(tmp_path, signal=True)
-    await rig.start()
-    try:
-        yield rig
-    finally:
-        await rig.stop()
 
 
 def signal_of(rig: TelegramRig) -> SignalStandIn:

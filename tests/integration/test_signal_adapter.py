@@ -412,6 +412,70 @@ async def test_health_says_when_nothing_is_received(
         await port.stop()
 
 
+async def test_health_reports_receiving_and_every_gap_of_the_process(
+    standin: SignalStandIn, adapter: SignalAdapter, sink: Sink
+) -> None:
+    assert adapter.bot_address == BOT
+    reconnects: list[int] = []
+    adapter.on_health_change = lambda: reconnects.append(adapter.receive_status().connects)
+    health = await adapter.check_health([])
+    assert health is not None
+    assert (health.receiving, health.gaps, health.down_since) == (True, (), None)
+
+    await standin.close_websockets(code=1000)
+    await eventually(lambda: standin.connects == 2 and adapter.receive_status().connected)
+    await eventually(lambda: reconnects == [2])  # after the reconnect, not the first connect
+    (gap,) = adapter.receive_status().gaps
+    health = await adapter.check_health([])
+    assert health is not None
+    assert health.receiving is True
+    assert health.gaps == ((gap.started, gap.ended),)
+    again = await adapter.check_health([])
+    assert again is not None
+    assert again.gaps == health.gaps  # every gap, each time: the core tells what is new
+
+    standin.fail_next("GET", "/v1/receive/", status=500, count=1000)
+    await standin.close_websockets()
+    await eventually(lambda: not adapter.receive_status().connected)
+    down = await adapter.check_health([])
+    assert down is not None
+    assert down.receiving is False
+    assert down.down_since == adapter.receive_status().disconnected_since
+    assert down.down_since is not None
+    assert down.gaps == health.gaps  # the open gap is not a gap yet
+
+
+async def test_with_the_service_gone_the_check_keeps_the_rights_last_seen(
+    standin: SignalStandIn, group: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    plain = standin.add_group("Goor Zuid", [FRANK], bot_admin=False)
+    chats = [ChatRef(Platform.SIGNAL, c) for c in (group, plain)]
+    port = SignalAdapter(config(standin, connect_timeout=0.3, request_timeout=0.5))
+    await port.initialize()
+    standin.fail_next("GET", "/v1/groups/", status=500, count=1)
+    with pytest.raises(SignalUnavailable):  # never listed: nothing to fall back on
+        await port.check_health(chats)
+    await port.start(Sink())
+    try:
+        await eventually(lambda: port.receive_status().connected)
+        seen = await port.check_health(chats)
+        assert seen is not None
+        await standin.stop()
+        await eventually(lambda: not port.receive_status().connected)
+        with caplog.at_level(logging.WARNING, logger="buurtbot.adapters.signal"):
+            gone = await port.check_health(chats)
+        assert gone is not None
+        assert gone.receiving is False
+        assert (
+            gone.chats
+            == seen.chats
+            == (ChatHealth(ChatRef(Platform.SIGNAL, plain), (HealthProblem.NOT_ADMIN,)),)
+        )
+        assert "rights as last seen" in caplog.text
+    finally:
+        await port.stop()
+
+
 async def test_stop_while_reconnecting_is_prompt(standin: SignalStandIn) -> None:
     port = SignalAdapter(config(standin, backoff_base=5.0, backoff_cap=5.0))
     await port.initialize()
@@ -520,6 +584,8 @@ async def test_a_rate_limit_is_transient_and_logged_once_with_the_fix(
     standin: SignalStandIn, adapter: SignalAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = SendText(chat=private(FRANK), text=RichText.of("x"))
+    changes: list[bool] = []
+    adapter.on_health_change = lambda: changes.append(True)
     standin.fail_next("POST", "/v2/send", status=429, count=2)
     with caplog.at_level(logging.ERROR, logger="buurtbot.adapters.signal"):
         for _ in range(2):
@@ -533,7 +599,15 @@ async def test_a_rate_limit_is_transient_and_logged_once_with_the_fix(
     assert f"/v1/accounts/{BOT}/rate-limit-challenge" in message
     assert '"challenge_token": "' in message
     assert "<challenge token>" not in message  # the one the answer carried
+    # The health says so (the regiegroep hears it once), and the check runs at once.
+    assert changes == [True]
+    health = await adapter.check_health([])
+    assert health is not None
+    assert health.held_back
     await adapter.perform(text)  # passes: the next rate limit is reported again
+    health = await adapter.check_health([])
+    assert health is not None
+    assert not health.held_back
     standin.fail_next("POST", "/v2/send", status=429, count=1)
     with caplog.at_level(logging.ERROR), pytest.raises(TransientDeliveryError):
         await adapter.perform(text)

@@ -27,11 +27,17 @@ LINK = re.compile(r"https://t\.me/(?P<bot>[A-Za-z0-9_]+)\?start=(?P<token>\S*)")
 START_PARAMETER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def world_with(usernames: dict[Platform, str] | None) -> World:
+def world_with(
+    usernames: dict[Platform, str] | None, addresses: dict[Platform, str] | None = None
+) -> World:
     world = World()
-    if usernames is not None:
+    if usernames is not None or addresses is not None:
         world.bot = BuurtBot(
-            world.uow_factory, TRANSLATORS, clock=world.clock, bot_usernames=usernames
+            world.uow_factory,
+            TRANSLATORS,
+            clock=world.clock,
+            bot_usernames=usernames,
+            bot_addresses=addresses,
         )
     return world
 
@@ -96,3 +102,41 @@ def test_a_web_sign_up_for_telegram_gives_the_eigenaar_the_link(username: str | 
         assert found is not None, confirmation
         assert found.group("bot") == BOT
         assert START_PARAMETER.match(found.group("token"))
+
+
+# -- Signal: the invite names the bot's number ---------------------------------------------------
+BOT_NUMBER = "+31850000000"
+SIGNAL_RESIDENT = PlatformIdentity(Platform.SIGNAL, "+31611111111")
+
+
+def test_a_signal_resident_is_told_the_bots_number_and_the_start_message() -> None:
+    world = world_with(
+        {Platform.TELEGRAM: BOT},
+        {Platform.TELEGRAM: f"@{BOT}", Platform.SIGNAL: BOT_NUMBER},
+    )
+    invite = admit_resident(world, SIGNAL_RESIDENT)
+    assert f"het nummer van de bot, {BOT_NUMBER}:" in invite
+    assert "t.me/" not in invite
+    found = re.search(r"START (\S+)", invite)
+    assert found is not None, invite
+    redeem(world, SIGNAL_RESIDENT, found.group(1), start="START")
+    assert only_aanmelding(world).state is AanmeldingState.JOINED
+
+
+def test_a_web_sign_up_for_signal_gives_the_eigenaar_the_number() -> None:
+    world = world_with(None, {Platform.SIGNAL: BOT_NUMBER})
+    result, _ = submit(world, form(contact_platform=Platform.SIGNAL))
+    assert result.aanmelding is not None
+    actions = world.says("anna", None, f"/admit {result.aanmelding.id}")
+    [confirmation] = to_chat(
+        actions, ChatRef.private_with(world.identity("anna", Platform.TELEGRAM))
+    )
+    assert BOT_NUMBER in confirmation
+    assert re.search(r"START \S+", confirmation), confirmation
+
+
+def test_without_the_number_the_signal_invite_still_says_what_to_send() -> None:
+    world = world_with(None)
+    invite = admit_resident(world, SIGNAL_RESIDENT)
+    assert "+3185" not in invite
+    assert re.search(r"START \S+", invite), invite

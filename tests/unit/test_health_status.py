@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from buurtbot.core.actions import Action, SendText
-from buurtbot.core.domain.model import Gemeente, Group, GroupKind, Kern
+from buurtbot.core.domain.model import Gemeente, Group, GroupKind, Kern, Locale
 from buurtbot.core.domain.network import Network
 from buurtbot.core.i18n import Translators
 from buurtbot.core.ids import ChatRef, GemeenteId, GroupId, KernId, Platform
@@ -286,3 +287,216 @@ def test_status_is_refused_to_a_lid(where: str | None) -> None:
     assert "Status van de bot" not in reply
     assert "Goor Centrum" not in reply
     assert "Wachten op verzending" not in reply
+
+
+# -- receiving (Signal) ----------------------------------------------------------------------
+T0 = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # 04:00 in Hof van Twente
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def signal_check(
+    world: World,
+    *gaps: tuple[datetime, datetime],
+    receiving: bool = True,
+    down_since: datetime | None = None,
+) -> PlatformHealth:
+    return PlatformHealth(
+        platform=Platform.SIGNAL,
+        checked_at=world.clock.now(),
+        bot_username=None,
+        chats=(),
+        receiving=receiving,
+        gaps=gaps,
+        down_since=down_since,
+    )
+
+
+def regie_in_english(world: World) -> None:
+    with world.uow_factory() as uow:
+        [network] = uow.networks.all()
+        groups = tuple(
+            replace(g, locale=Locale.EN) if g.kind is GroupKind.REGIE else g for g in network.groups
+        )
+        uow.networks.save(replace(network, groups=groups))
+        uow.commit()
+
+
+def test_each_new_gap_is_told_to_the_regiegroep_once() -> None:
+    world = World()
+    add_rijssen(world)  # no Signal groups: hears nothing of Signal's receiving
+    first = (at(1), at(4) + timedelta(seconds=30))
+    assert record(world, signal_check(world)) == []  # receiving, no gaps: nothing to say
+    actions = record(world, signal_check(world, first))
+    [notice] = to(actions, REGIE_CHAT)
+    assert len(actions) == 1
+    assert notice.startswith("⚠️ Signal: tussen 04:01 en 04:04 ontving de bot niets.")
+    assert "vraag bewoners iets dringends te herhalen" in notice
+
+    # The next round reports the same gap again (every gap of the process): nothing new.
+    assert record(world, signal_check(world, first)) == []
+    # A second gap: only that one is told.
+    second = (at(20), at(23))
+    [again] = texts(record(world, signal_check(world, first, second)))
+    assert "tussen 04:20 en 04:23" in again
+    assert "04:01" not in again
+
+
+def test_the_gap_notice_in_english_and_several_gaps_in_one_notice() -> None:
+    world = World()
+    regie_in_english(world)
+    record(world, signal_check(world))
+    one = (at(1), at(2))
+    two = (at(5), at(5) + timedelta(seconds=20))  # within one minute: with seconds
+    [notice] = to(record(world, signal_check(world, one, two)), REGIE_CHAT)
+    lines = notice.splitlines()
+    assert lines[0] == "⚠️ Signal: 2 periods when the bot was not receiving:"
+    assert lines[1:3] == ["• 04:01–04:02", "• 04:05:00–04:05:20"]
+    assert lines[3] == (
+        "Messages sent to it then may be lost: ask residents to repeat anything urgent."
+    )
+    three = (at(30), at(31))
+    [single] = texts(record(world, signal_check(world, one, two, three)))
+    assert single.startswith("⚠️ Signal: between 04:30 and 04:31 the bot was not receiving.")
+
+
+def test_a_gap_of_a_moment_is_not_told_but_shown_in_status() -> None:
+    world = World()
+    record(world, signal_check(world))
+    blink = (at(1), at(1) + timedelta(seconds=1))
+    assert record(world, signal_check(world, blink)) == []
+    [reply] = texts(world.says("hanneke", "regie", "/status"))
+    lines = reply.splitlines()
+    signal = lines.index("Signal")
+    assert lines[signal + 2] == "✅ Ontvangt berichten."
+    assert "• 04:01:00–04:01:01" in lines[signal:]
+
+
+def test_not_receiving_is_told_once_and_the_gap_after_it() -> None:
+    world = World()
+    record(world, signal_check(world))
+    down = signal_check(world, receiving=False, down_since=at(2))
+    [notice] = to(record(world, down), REGIE_CHAT)
+    assert notice.startswith("⚠️ Signal: de bot ontvangt sinds 04:02 geen berichten.")
+    assert "Hij blijft opnieuw verbinding zoeken" in notice
+    # Still down at the next round: nothing more.
+    assert record(world, signal_check(world, receiving=False, down_since=at(2))) == []
+    # Back: the gap is told (that says it is back), no separate "receiving again".
+    [gap] = texts(record(world, signal_check(world, (at(2), at(12)))))
+    assert gap.startswith("⚠️ Signal: tussen 04:02 en 04:12 ontving de bot niets.")
+    # Down again, after a gap between two rounds while it was down: told again.
+    record(world, signal_check(world, (at(2), at(12)), receiving=False, down_since=at(13)))
+    up_down = signal_check(
+        world, (at(2), at(12)), (at(13), at(14)), receiving=False, down_since=at(16)
+    )
+    told = texts(record(world, up_down))
+    assert len(told) == 2
+    assert any("tussen 04:13 en 04:14" in t for t in told)
+    assert any("sinds 04:16 geen berichten" in t for t in told)
+
+
+def test_after_a_restart_receiving_again_is_told() -> None:
+    world = World()
+    regie_in_english(world)
+    record(world, signal_check(world, receiving=False, down_since=None))
+    # A new process: receiving, no gaps of its own.
+    [back] = texts(record(world, signal_check(world)))
+    assert back == "✅ Signal: the bot is receiving messages again."
+
+
+def test_not_receiving_without_a_time_in_english() -> None:
+    world = World()
+    regie_in_english(world)
+    [notice] = texts(record(world, signal_check(world, receiving=False)))
+    assert notice.startswith("⚠️ Signal: the bot is not receiving messages.\n")
+    assert "ask residents to repeat anything urgent once it is back" in notice
+
+
+def test_two_processes_recording_the_same_gap_tell_it_once() -> None:
+    world = World()
+    record(world, signal_check(world))
+    with world.uow_factory() as uow:
+        before = uow.bot_state.get(health_key(Platform.SIGNAL))
+    assert before is not None
+    gap = (at(1), at(3))
+    assert len(record(world, signal_check(world, gap))) == 1
+    # Another process had read the same stored check and records the same gap.
+    with world.uow_factory() as uow:
+        uow.bot_state.put(health_key(Platform.SIGNAL), before, world.clock.now())
+        uow.commit()
+    assert record(world, signal_check(world, gap)) == []
+
+
+def test_a_check_stored_before_receiving_was_recorded_still_reads() -> None:
+    world = World()
+    old = (
+        '{"bot_username": null, "chats": [], "checked_at": "2026-11-29T03:00:00+00:00", '
+        '"platform": "signal"}'
+    )
+    health = health_from_json(old)
+    assert health.receiving is None
+    assert health.gaps == ()
+    assert health.down_since is None
+    with world.uow_factory() as uow:
+        uow.bot_state.put(health_key(Platform.SIGNAL), old, world.clock.now())
+        uow.commit()
+    [notice] = texts(record(world, signal_check(world, (at(1), at(2)))))
+    assert "tussen 04:01 en 04:02" in notice
+    # And the new fields round-trip.
+    full = signal_check(world, (at(1), at(2)), receiving=False, down_since=at(3))
+    assert health_from_json(health_to_json(full)) == full
+
+
+def test_status_shows_receiving_and_the_latest_five_gaps() -> None:
+    world = World()
+    gaps = tuple((at(10 * n), at(10 * n + 1)) for n in range(6))
+    world.clock.advance(hours=1)
+    record(world, signal_check(world, *gaps, receiving=False, down_since=at(61)))
+    record(world, check(world))
+    [reply] = texts(world.says("hanneke", "regie", "/status"))
+    lines = reply.splitlines()
+    telegram = lines.index("Telegram (@buurtbot_hvt_bot)")
+    assert "Ontvangt" not in "".join(lines[telegram : telegram + 3])  # Telegram cannot tell
+    signal = lines.index("Signal")
+    assert lines[signal + 2] == "⚠️ Ontvangt GEEN berichten sinds 05:01."
+    assert lines[signal + 3] == "✅ Alle rechten in orde."
+    assert lines[signal + 4] == (
+        "6 periodes zonder ontvangst sinds de start (berichten van toen kunnen verloren zijn):"
+    )
+    assert lines[signal + 5 : signal + 10] == [
+        "• 04:10–04:11",
+        "• 04:20–04:21",
+        "• 04:30–04:31",
+        "• 04:40–04:41",
+        "• 04:50–04:51",
+    ]
+    assert lines[signal + 10] == "(alleen de laatste 5)"
+
+    [english] = texts(world.says("hanneke", None, "/status", language="en"))
+    assert "⚠️ NOT receiving messages since 05:01." in english.splitlines()
+
+
+def test_status_gives_the_date_of_a_gap_on_another_day() -> None:
+    world = World()
+    record(world, signal_check(world, (at(1), at(2))))
+    world.clock.advance(days=1)
+    [reply] = texts(world.says("hanneke", "regie", "/status"))
+    assert "• 29 november 2026 04:01–04:02" in reply.splitlines()
+
+
+def test_signal_holding_messages_back_is_told_once_per_episode() -> None:
+    world = World()
+    record(world, signal_check(world))
+    held = replace(signal_check(world), held_back=True)
+    [notice] = to(record(world, held), REGIE_CHAT)
+    assert notice.startswith("⚠️ Signal houdt de berichten van de bot tegen.")
+    assert "captcha" in notice
+    # Still held back at the next round: nothing more; /status says so.
+    assert record(world, replace(signal_check(world), held_back=True)) == []
+    [reply] = texts(world.says("hanneke", "regie", "/status"))
+    assert "⚠️ Versturen wordt door het platform tegengehouden; berichten wachten." in reply
+    # Sending again, then held back again: a new episode, told again.
+    assert record(world, signal_check(world)) == []
+    assert len(to(record(world, replace(signal_check(world), held_back=True)), REGIE_CHAT)) == 1

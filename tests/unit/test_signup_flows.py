@@ -583,3 +583,14 @@ def test_invite_instructions_per_platform() -> None:
     assert "/start tok" in texts.invite_instructions(NL, Platform.TELEGRAM, "tok", None).plain
     assert "START tok" in texts.invite_instructions(NL, Platform.SIGNAL, "tok", None).plain
     assert "/start tok" in texts.invite_instructions(NL, Platform.CONSOLE, "tok", None).plain
+
+
+def test_the_signal_instruction_names_the_bots_number_when_known() -> None:
+    nl = texts.invite_instructions(NL, Platform.SIGNAL, "tok", None, "+31612345678").plain
+    assert nl == "Stuur dit bericht via Signal naar het nummer van de bot, +31612345678:\nSTART tok"
+    en_tr = TRANSLATORS.get(Locale.EN)
+    en = texts.invite_instructions(en_tr, Platform.SIGNAL, "tok", None, "+316").plain
+    assert en == "Send this message on Signal to the bot's number, +316:\nSTART tok"
+    # Elsewhere the address changes nothing.
+    tg = texts.invite_instructions(NL, Platform.TELEGRAM, "tok", "buurt_bot", "@buurt_bot").plain
+    assert tg == texts.invite_instructions(NL, Platform.TELEGRAM, "tok", "buurt_bot").plain

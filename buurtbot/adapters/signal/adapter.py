@@ -149,7 +149,7 @@ class ReceiveStatus:
 
 class SignalAdapter(ChatPort):
     """Signal through signal-cli-rest-api. Signal has no usernames: ``bot_username`` stays
-    ``None``; the bot is reached at its number."""
+    ``None``; the bot is reached at its number (``bot_address``)."""
 
     platform = Platform.SIGNAL
 
@@ -157,6 +157,13 @@ class SignalAdapter(ChatPort):
         self.config = config
         self.capabilities = capabilities(config.rate_limits)
         self.bot_username: str | None = None
+        self.bot_address: str | None = config.number
+        #: Called (not awaited) when what :meth:`check_health` reports has just changed (a
+        #: reconnect ended a gap; Signal started holding messages back): the application
+        #: checks the health at once instead of at its next round.
+        self.on_health_change: Callable[[], None] | None = None
+        #: The groups of the last check that could list them (see :meth:`check_health`).
+        self._last_groups: list[GroupState] | None = None
         self.bot: SignalBot | None = None
         self._rest: SignalRest | None = None
         self._receiver: Receiver | None = None
@@ -252,6 +259,8 @@ class SignalAdapter(ChatPort):
         if self._rate_limited:
             return
         self._rate_limited = True
+        if self.on_health_change is not None:
+            self.on_health_change()  # the regiegroep hears of it now, not at the next round
         cfg = self.config
         token = exc.challenge_tokens[0] if exc.challenge_tokens else "<challenge token>"
         log.error(
@@ -270,11 +279,20 @@ class SignalAdapter(ChatPort):
     # -- health -----------------------------------------------------------------------------
     async def check_health(self, chats: Sequence[ChatRef]) -> PlatformHealth | None:
         """Whether the bot is in each Signal group of the network, and an admin there (needed
-        to add and remove members and to make beheerders admins)."""
+        to add and remove members and to make beheerders admins); and whether it receives,
+        with every gap in receiving of this process.
+
+        When signal-cli-rest-api cannot list the groups, the rights are those of the last
+        check that could (receiving is what matters then); without one, it raises."""
         try:
             groups = await self._group_list()
         except RestError as exc:
-            raise SignalUnavailable(f"cannot list the bot's Signal groups: {exc}") from None
+            if self._last_groups is None:
+                raise SignalUnavailable(f"cannot list the bot's Signal groups: {exc}") from None
+            log.warning("Signal: cannot list the bot's groups (%s); rights as last seen", exc)
+            groups = self._last_groups
+        else:
+            self._last_groups = groups
         if self._receiver is not None and self._receiver.running:
             # Just started (health is checked right after the start): give it a moment.
             await self._receiver.wait_connected(self.config.connect_timeout)
@@ -285,11 +303,16 @@ class SignalAdapter(ChatPort):
                 "Signal: not receiving%s; messages sent to the bot meanwhile are lost",
                 f" since {since:%H:%M:%S}" if since else "",
             )
+        started = self._receiver is not None
         return PlatformHealth(
             platform=Platform.SIGNAL,
             checked_at=datetime.now(UTC),
             bot_username=None,
             chats=tuple(chat_problems(chats, groups, own_number=self.config.number)),
+            receiving=status.connected if started else None,
+            gaps=tuple((gap.started, gap.ended) for gap in status.gaps),
+            down_since=None if status.connected else status.disconnected_since,
+            held_back=self._rate_limited,
         )
 
     def receive_status(self) -> ReceiveStatus:
@@ -353,6 +376,11 @@ class SignalAdapter(ChatPort):
     async def _on_connected(self, first: bool) -> None:
         """After each connect: compare every group's members with the record, for changes
         made while nothing was received (and between ``initialize`` and ``start``)."""
+        if not first and self.on_health_change is not None:
+            try:
+                self.on_health_change()
+            except Exception:
+                log.exception("Signal: the reconnect hook failed")
         try:
             events = await self._members.resync(datetime.now(UTC))
         except RestError as exc:

@@ -155,6 +155,7 @@ class TelegramAdapter(ChatPort):
         self.application = app
         me = app.bot
         self.bot_username = me.username
+        self.bot_address = f"@{me.username}" if me.username else None
         self._can_read_all = bool(me.bot.can_read_all_group_messages)
         log.info("Telegram: signed in as @%s (%s mode)", me.username, cfg.mode)
 

@@ -57,6 +57,7 @@ class BuurtBot:
         capabilities: Mapping[Platform, Capabilities] | None = None,
         clock: Clock | None = None,
         bot_usernames: Mapping[Platform, str] | None = None,
+        bot_addresses: Mapping[Platform, str] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.translators = translators
@@ -65,6 +66,9 @@ class BuurtBot:
         #: The bot's username per platform, where one is known (Telegram deep links); an
         #: adapter may fill it in after construction (Telegram's ``getMe``).
         self.bot_usernames: dict[Platform, str] = dict(bot_usernames or {})
+        #: How people reach the bot per platform (:attr:`ChatPort.bot_address`: the Signal
+        #: number for invites); filled in after the adapters' ``initialize``.
+        self.bot_addresses: dict[Platform, str] = dict(bot_addresses or {})
 
     def handle(self, event: InboundEvent) -> bool:
         """Handle ``event`` once. ``False`` when it had been handled before.
@@ -100,6 +104,7 @@ class BuurtBot:
                 translators=self.translators,
                 commands=HANDLERS.implemented,
                 bot_usernames=self.bot_usernames,
+                bot_addresses=self.bot_addresses,
             )
             self._dispatch(s)
             uow.commit()

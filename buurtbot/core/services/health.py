@@ -18,6 +18,18 @@ Decisions, where the brief left room:
   hoofdcoordinatoren get the notice privately instead.
 - **Two processes racing** to record the same change queue one notice: its outbox key is
   derived from the platform, the gemeente, the stored check it replaces and the new problems.
+
+Receiving (where the platform tells, Signal: in json-rpc mode signal-cli-rest-api drops what
+arrives while the bot's receive socket is down):
+
+- **Who hears it**: the gemeenten with a group on the platform, routed as above.
+- **Not receiving** is told when a check finds it so and the stored check did not (or the
+  bot came back in between: a new gap). When a later check finds it receiving again and no
+  gap notice says so (a restart), a short "receiving again" follows.
+- **Each new gap** (one the stored check did not list) of at least :data:`MIN_GAP_NOTICE`
+  is told once: one notice per check listing the new gaps, its key derived from the gaps
+  themselves, so a second process recording the same gaps queues nothing more. Shorter gaps
+  are only shown in ``/status``.
 """
 
 from __future__ import annotations
@@ -25,8 +37,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from buurtbot.core.domain.model import GemeenteRole, Person
@@ -39,9 +51,13 @@ from buurtbot.core.services.signup import group_translator, person_translator, r
 from buurtbot.core.services.situation import private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import status as texts
-from buurtbot.core.texts.status import GroupProblems
+from buurtbot.core.texts.status import Gap, GroupProblems
 
 log = logging.getLogger(__name__)
+
+#: A gap in receiving shorter than this is shown in ``/status`` but not told: a reconnect in
+#: passing, with next to no chance that a message fell in it.
+MIN_GAP_NOTICE = timedelta(seconds=2)
 
 _ORDER = {p: n for n, p in enumerate(HealthProblem)}
 _Signature = frozenset[tuple[str, frozenset[HealthProblem]]]
@@ -65,6 +81,10 @@ def health_to_json(health: PlatformHealth) -> str:
         "platform": health.platform.value,
         "checked_at": health.checked_at.isoformat(),
         "bot_username": health.bot_username,
+        "receiving": health.receiving,
+        "down_since": health.down_since.isoformat() if health.down_since else None,
+        "gaps": [[start.isoformat(), end.isoformat()] for start, end in health.gaps],
+        "held_back": health.held_back,
         "chats": [
             {
                 "chat_id": c.chat.chat_id,
@@ -79,13 +99,15 @@ def health_to_json(health: PlatformHealth) -> str:
 
 def health_from_json(text: str) -> PlatformHealth:
     """The check :func:`health_to_json` stored; raises ``ValueError`` (or ``KeyError``,
-    ``TypeError``) for anything else."""
+    ``TypeError``) for anything else. A check stored before receiving was recorded reads as
+    one from a platform that cannot tell."""
     data = json.loads(text)
     platform = Platform(data["platform"])
-    checked_at = datetime.fromisoformat(data["checked_at"])
-    if checked_at.tzinfo is None:
-        raise ValueError("naive checked_at")
+    checked_at = _aware(data["checked_at"])
     username = data.get("bot_username")
+    receiving = data.get("receiving")
+    down_since = data.get("down_since")
+    gaps = tuple((_aware(start), _aware(end)) for start, end in data.get("gaps") or ())
     chats = tuple(
         ChatHealth(
             ChatRef(platform, str(c["chat_id"]), bool(c.get("private", False))),
@@ -98,7 +120,18 @@ def health_from_json(text: str) -> PlatformHealth:
         checked_at=checked_at,
         bot_username=str(username) if username else None,
         chats=chats,
+        receiving=receiving if isinstance(receiving, bool) else None,
+        gaps=gaps,
+        down_since=_aware(down_since) if down_since else None,
+        held_back=data.get("held_back") is True,
     )
+
+
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("naive time")
+    return moment
 
 
 def _known_problems(values: Iterable[str]) -> tuple[HealthProblem, ...]:
@@ -173,8 +206,8 @@ def record_health(
     translators: Translators,
     now: datetime,
 ) -> int:
-    """Store ``health`` and tell each gemeente whose part of it changed; how many gemeenten
-    were told. The caller commits."""
+    """Store ``health`` and tell each gemeente whose part of it changed (rights, receiving,
+    new gaps); how many gemeenten were told. The caller commits."""
     previous = load_health(uow, health.platform)
     uow.bot_state.put(health_key(health.platform), health_to_json(health), now)
     new_by, new_outside = problems_by_gemeente(uow, health)
@@ -182,7 +215,7 @@ def record_health(
         old_by, old_outside = problems_by_gemeente(uow, previous)
     else:
         old_by, old_outside = {}, []
-    told = 0
+    told: set[GemeenteId] = set()
     for network in uow.networks.all():
         gemeente_id = network.gemeente.id
         new = new_by.get(gemeente_id, []) + new_outside
@@ -191,10 +224,85 @@ def record_health(
             continue
         key = _notice_key(health, gemeente_id, previous, new)
         _tell(uow, out, network, health, new, key=key, translators=translators)
-        told += 1
+        told.add(gemeente_id)
+    told |= _tell_receiving(uow, health, previous, out=out, translators=translators, now=now)
     if told:
-        log.info("health of %s changed; %d gemeente(n) told", health.platform, told)
+        log.info("health of %s changed; %d gemeente(n) told", health.platform, len(told))
+    return len(told)
+
+
+def new_gaps(health: PlatformHealth, previous: PlatformHealth | None) -> list[Gap]:
+    """The gaps of ``health`` worth a notice: not in the stored check, and not too short."""
+    known = set(previous.gaps) if previous is not None else set()
+    return [g for g in health.gaps if g not in known and g[1] - g[0] >= MIN_GAP_NOTICE]
+
+
+def _tell_receiving(
+    uow: UnitOfWork,
+    health: PlatformHealth,
+    previous: PlatformHealth | None,
+    *,
+    out: Outgoing,
+    translators: Translators,
+    now: datetime,
+) -> set[GemeenteId]:
+    """Tell the gemeenten on the platform what changed in receiving (and in sending being
+    held back); which were told."""
+    if health.receiving is None and not health.held_back:
+        return set()
+    known = set(previous.gaps) if previous is not None else set()
+    came_back_between = any(g not in known for g in health.gaps)
+    was_down = previous is not None and previous.receiving is False
+    gaps = new_gaps(health, previous)
+    notices: list[tuple[str, Callable[[Translator], RichText]]] = []
+    platform = health.platform
+    since = previous.checked_at.isoformat() if previous is not None else "-"
+    if gaps:
+        notices.append(
+            (
+                _digest(platform, "gaps", [[a.isoformat(), b.isoformat()] for a, b in gaps]),
+                lambda tr: texts.gaps_notice(tr, platform=platform, gaps=gaps, now=now),
+            )
+        )
+    if health.receiving is False and (not was_down or came_back_between):
+        down = health.down_since
+        notices.append(
+            (
+                # Once per time it went down; a second process finds the same.
+                _digest(platform, "down", down.isoformat() if down else since),
+                lambda tr: texts.not_receiving_notice(tr, platform=platform, since=down, now=now),
+            )
+        )
+    elif health.receiving is True and was_down and not gaps:
+        notices.append(
+            (
+                _digest(platform, "up", [since]),
+                lambda tr: texts.receiving_again_notice(tr, platform=platform),
+            )
+        )
+    if health.held_back and not (previous is not None and previous.held_back):
+        notices.append(
+            (
+                _digest(platform, "held-back", [since]),
+                lambda tr: texts.held_back_notice(tr, platform=platform),
+            )
+        )
+    if not notices:
+        return set()
+    told: set[GemeenteId] = set()
+    for network in uow.networks.all():
+        if not any(g.chat.platform is platform for g in network.groups):
+            continue
+        for what, text in notices:
+            key = f"{what}:{network.gemeente.id}"
+            _notify(uow, out, network, health, text, key=key, translators=translators)
+        told.add(network.gemeente.id)
     return told
+
+
+def _digest(platform: Platform, what: str, data: object) -> str:
+    digest = hashlib.sha256(json.dumps([platform.value, what, data]).encode()).hexdigest()
+    return f"health:{platform.value}:{what}:{digest[:32]}"
 
 
 def _notice_key(
@@ -230,6 +338,21 @@ def _tell(
             tr, platform=health.platform, bot_username=health.bot_username, groups=groups
         )
 
+    _notify(uow, out, network, health, text, key=key, translators=translators)
+
+
+def _notify(
+    uow: UnitOfWork,
+    out: Outgoing,
+    network: Network,
+    health: PlatformHealth,
+    text: Callable[[Translator], RichText],
+    *,
+    key: str,
+    translators: Translators,
+) -> None:
+    """Send ``text`` (in the reader's language) to the gemeente's regiegroep, or, where it
+    cannot hear it, to each hoofdcoordinator privately."""
     regie = regie_group(network)
     unreachable = regie is None or any(
         c.chat == regie.chat and HealthProblem.NOT_MEMBER in c.problems for c in health.chats

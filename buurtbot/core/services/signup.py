@@ -473,8 +473,10 @@ def admit(
     out: Outgoing,
     translators: Translators,
     bot_usernames: Mapping[Platform, str] | None = None,
+    bot_addresses: Mapping[Platform, str] | None = None,
 ) -> Admitted | AdmitRefusal:
-    """Issue a single-use invite (stored as its hash) and tell the resident how to use it.
+    """Issue a single-use invite (stored as its hash) and tell the resident how to use it
+    (``bot_usernames`` for Telegram deep links, ``bot_addresses`` for the Signal number).
 
     Admitting an already admitted sign-up issues a fresh invite and revokes the old ones
     (an invite that expired before the resident got to it).
@@ -515,6 +517,7 @@ def admit(
     )
     platform = platform or group.chat.platform
     username = (bot_usernames or {}).get(platform)
+    address = (bot_addresses or {}).get(platform)
     if aanmelding.identity is not None:
         chat = ChatRef.private_with(aanmelding.identity)
         tr = translators.get(aanmelding.locale, network.gemeente.timezone)
@@ -522,7 +525,7 @@ def admit(
             chat,
             texts.admitted(tr, group.name, network.gemeente.settings.invite_valid_days)
             + "\n\n"
-            + texts.invite_instructions(tr, platform, token, username),
+            + texts.invite_instructions(tr, platform, token, username, address),
         )
         return Admitted(aanmelding, token, chat)
     return Admitted(aanmelding, token, None)

@@ -54,6 +54,7 @@ class Situation:
         translators: Translators,
         commands: tuple[Command, ...] = (),
         bot_usernames: Mapping[Platform, str] | None = None,
+        bot_addresses: Mapping[Platform, str] | None = None,
     ) -> None:
         self.event = event
         self.now = now
@@ -69,6 +70,8 @@ class Situation:
         self.commands = commands
         #: The bot's username per platform, where known (for Telegram deep links).
         self.bot_usernames: Mapping[Platform, str] = bot_usernames or {}
+        #: How people reach the bot per platform, where known (the Signal number).
+        self.bot_addresses: Mapping[Platform, str] = bot_addresses or {}
 
     @cached_property
     def memberships(self) -> list[Membership]:
@@ -126,6 +129,7 @@ def resolve(
     translators: Translators,
     commands: tuple[Command, ...] = (),
     bot_usernames: Mapping[Platform, str] | None = None,
+    bot_addresses: Mapping[Platform, str] | None = None,
 ) -> Situation:
     person = find_person(uow, event)
     network: Network | None = None
@@ -163,6 +167,7 @@ def resolve(
         translators=translators,
         commands=commands,
         bot_usernames=bot_usernames,
+        bot_addresses=bot_addresses,
     )
 
 

@@ -226,13 +226,26 @@ def deep_link(token: str, bot_username: str) -> str:
 
 
 def invite_instructions(
-    tr: Translator, platform: Platform, token: str, bot_username: str | None
+    tr: Translator,
+    platform: Platform,
+    token: str,
+    bot_username: str | None,
+    bot_address: str | None = None,
 ) -> RichText:
-    """How to redeem the invite on ``platform``: a link where one exists, else what to type."""
+    """How to redeem the invite on ``platform``: a link where one exists, else what to type
+    (and, on Signal, to which number: ``bot_address``, where known)."""
     _ = tr.gettext
     if platform is Platform.TELEGRAM and bot_username:
         return RichText.of(_("Open this link to join: {link}").format(
             link=deep_link(token, bot_username)))  # fmt: skip
+    if platform is Platform.SIGNAL and bot_address:
+        return RichText.of(
+            _("Send this message on Signal to the bot's number, {number}:").format(
+                number=bot_address
+            ),
+            "\n",
+            code(f"START {token}"),
+        )
     if platform is Platform.SIGNAL:
         return RichText.of(
             _("Send this message to the bot's number on Signal:"), "\n", code(f"START {token}")

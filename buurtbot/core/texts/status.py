@@ -145,21 +145,141 @@ def health_restored(tr: Translator, *, platform: Platform, bot_username: str | N
     )
 
 
+# -- receiving ---------------------------------------------------------------------------------
+Gap = tuple[datetime, datetime]
+
+#: The gaps ``/status`` lists (the newest).
+STATUS_GAPS = 5
+
+
+def _clock(tr: Translator, moment: datetime, *, seconds: bool) -> str:
+    if seconds:
+        return moment.astimezone(tr.tz).strftime("%H:%M:%S")
+    return tr.time(moment)
+
+
+def _ends(tr: Translator, gap: Gap, now: datetime) -> tuple[str, str]:
+    """A gap's start and end as ``HH:MM`` in the reader's timezone: with seconds when both
+    fall in one minute, the start with its date when that is not ``now``'s day."""
+    start, end = gap
+    seconds = tr.time(start) == tr.time(end)
+    shown = _clock(tr, start, seconds=seconds)
+    if start.astimezone(tr.tz).date() != now.astimezone(tr.tz).date():
+        shown = f"{tr.date(start)} {shown}"
+    return shown, _clock(tr, end, seconds=seconds)
+
+
+def gap_span(tr: Translator, gap: Gap, now: datetime) -> str:
+    """A gap as ``HH:MM–HH:MM`` (see :func:`_ends`)."""
+    start, end = _ends(tr, gap, now)
+    return f"{start}–{end}"
+
+
+def _moment(tr: Translator, moment: datetime, now: datetime) -> str:
+    """A time of day, with the date when it is not ``now``'s day."""
+    if moment.astimezone(tr.tz).date() != now.astimezone(tr.tz).date():
+        return tr.datetime(moment)
+    return tr.time(moment)
+
+
+def not_receiving_notice(
+    tr: Translator, *, platform: Platform, since: datetime | None, now: datetime
+) -> RichText:
+    """To the regiegroep: the bot does not receive on ``platform`` right now."""
+    _ = tr.gettext
+    if since is not None:
+        head = _("{platform}: the bot has not been receiving messages since {time}.").format(
+            platform=platform_name(platform), time=_moment(tr, since, now)
+        )
+    else:
+        head = _("{platform}: the bot is not receiving messages.").format(
+            platform=platform_name(platform)
+        )
+    return RichText.of(
+        "⚠️ ",
+        bold(head),
+        "\n",
+        _(
+            "What is sent to it now may be lost. It keeps trying to reconnect; ask residents "
+            "to repeat anything urgent once it is back."
+        ),
+    )
+
+
+def receiving_again_notice(tr: Translator, *, platform: Platform) -> RichText:
+    """To the regiegroep: the bot receives again (when no gap notice says so)."""
+    return RichText.of(
+        "✅ ",
+        tr.gettext("{platform}: the bot is receiving messages again.").format(
+            platform=platform_name(platform)
+        ),
+    )
+
+
+def gaps_notice(
+    tr: Translator, *, platform: Platform, gaps: Sequence[Gap], now: datetime
+) -> RichText:
+    """To the regiegroep: the bot was not receiving during ``gaps`` (new ones, at least one)."""
+    _ = tr.gettext
+    name = platform_name(platform)
+    advice = _("Messages sent to it then may be lost: ask residents to repeat anything urgent.")
+    if len(gaps) == 1:
+        start, end = _ends(tr, gaps[0], now)
+        when = _("{platform}: between {start} and {end} the bot was not receiving.").format(
+            platform=name, start=start, end=end
+        )
+        return RichText.of("⚠️ ", bold(when), "\n", advice)
+    head = tr.ngettext(
+        "{platform}: {n} period when the bot was not receiving:",
+        "{platform}: {n} periods when the bot was not receiving:",
+        len(gaps),
+    ).format(platform=name, n=len(gaps))
+    lines = [f"\n• {gap_span(tr, gap, now)}" for gap in gaps]
+    return RichText.of("⚠️ ", bold(head), *lines, "\n", advice)
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformStatus:
-    """One platform in ``/status``. ``checked_at`` is ``None`` when it was never checked."""
+    """One platform in ``/status``. ``checked_at`` is ``None`` when it was never checked.
+
+    ``receiving``: ``None`` when the platform cannot tell (then ``down_since`` and ``gaps``
+    are not shown either)."""
 
     platform: Platform
     bot_username: str | None
     checked_at: datetime | None
     groups: tuple[GroupProblems, ...] = ()
+    receiving: bool | None = None
+    down_since: datetime | None = None
+    gaps: tuple[Gap, ...] = ()
+    held_back: bool = False
+
+
+def held_back_notice(tr: Translator, *, platform: Platform) -> RichText:
+    """To the regiegroep: the platform refuses the bot's messages for now."""
+    _ = tr.gettext
+    return RichText.of(
+        "⚠️ ",
+        bold(_("{platform} is holding back the bot's messages.").format(
+            platform=platform_name(platform))),
+        "\n",
+        _("They wait and are sent as soon as it allows. If it asks for a captcha, the bot's "
+          "log says how to solve it (see \"Run on Signal\" in the README)."),
+    )  # fmt: skip
 
 
 def status_text(
-    tr: Translator, platforms: Sequence[PlatformStatus], *, pending: int, dead: int
+    tr: Translator,
+    platforms: Sequence[PlatformStatus],
+    *,
+    pending: int,
+    dead: int,
+    now: datetime | None = None,
 ) -> RichText:
-    """``/status``: per platform the bot's name, the last check and the groups with
-    problems; then how many messages wait in the outbox and how many failed for good."""
+    """``/status``: per platform the bot's name, the last check, whether it receives, the
+    groups with problems and the latest gaps in receiving; then how many messages wait in
+    the outbox and how many failed for good. ``now`` (default: each check's time) decides
+    which times need their date."""
     _ = tr.gettext
     parts: list[str | RichText] = [RichText.of(bold(_("Status of the bot")))]
     for p in platforms:
@@ -168,18 +288,22 @@ def status_text(
             parts.append("\n" + _("Rights not checked yet."))
             continue
         parts.append("\n" + _("Checked: {when}").format(when=tr.datetime(p.checked_at)))
+        parts += _receiving_lines(tr, p, now or p.checked_at)
+        if p.held_back:
+            parts.append("\n⚠️ " + _("Sending is held back by the platform; messages wait."))
         if not p.groups:
             parts.append("\n✅ " + _("All rights in order."))
-            continue
-        parts.append(
-            "\n⚠️ "
-            + tr.ngettext(
-                "Missing rights in {n} group:", "Missing rights in {n} groups:", len(p.groups)
-            ).format(n=len(p.groups))
-        )
-        for g in p.groups:
-            labels = ", ".join(problem_label(tr, problem) for problem in g.problems)
-            parts.append(f"\n• {g.shown(tr)}: {labels}")
+        else:
+            parts.append(
+                "\n⚠️ "
+                + tr.ngettext(
+                    "Missing rights in {n} group:", "Missing rights in {n} groups:", len(p.groups)
+                ).format(n=len(p.groups))
+            )
+            for g in p.groups:
+                labels = ", ".join(problem_label(tr, problem) for problem in g.problems)
+                parts.append(f"\n• {g.shown(tr)}: {labels}")
+        parts += _gap_lines(tr, p, now or p.checked_at)
     parts += [
         "\n\n",
         RichText.of(bold(_("Outbox"))),
@@ -191,3 +315,33 @@ def status_text(
     if not platforms:
         parts.insert(1, "\n\n" + _("No platform to report on."))
     return RichText.of(*parts)
+
+
+def _receiving_lines(tr: Translator, p: PlatformStatus, now: datetime) -> list[str]:
+    _ = tr.gettext
+    if p.receiving is None:
+        return []
+    if p.receiving:
+        return ["\n✅ " + _("Receiving messages.")]
+    if p.down_since is not None:
+        since = _moment(tr, p.down_since, now)
+        return ["\n⚠️ " + _("NOT receiving messages since {time}.").format(time=since)]
+    return ["\n⚠️ " + _("NOT receiving messages.")]
+
+
+def _gap_lines(tr: Translator, p: PlatformStatus, now: datetime) -> list[str]:
+    if p.receiving is None or not p.gaps:
+        return []
+    shown = p.gaps[-STATUS_GAPS:]
+    lines = [
+        "\n"
+        + tr.ngettext(
+            "{n} period without receiving since the start (messages sent then may be lost):",
+            "{n} periods without receiving since the start (messages sent then may be lost):",
+            len(p.gaps),
+        ).format(n=len(p.gaps))
+    ]
+    lines += [f"\n• {gap_span(tr, gap, now)}" for gap in shown]
+    if len(p.gaps) > len(shown):
+        lines.append("\n" + tr.gettext("(only the latest {n})").format(n=len(shown)))
+    return lines

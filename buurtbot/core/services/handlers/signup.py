@@ -270,6 +270,7 @@ def admit(s: Situation, cmd: CommandReceived) -> None:
         out=s.out,
         translators=s.translators,
         bot_usernames=s.bot_usernames,
+        bot_addresses=s.bot_addresses,
     )
     if outcome is service.AdmitRefusal.BLOCKED:
         block = service.blocking(s.uow, aanmelding)
@@ -285,7 +286,8 @@ def admit(s: Situation, cmd: CommandReceived) -> None:
         platform = aanmelding.contact_platform or (group.chat.platform if group else None)
         assert platform is not None
         username = s.bot_usernames.get(platform)
-        instructions = texts.invite_instructions(s.tr, platform, outcome.token, username)
+        address = s.bot_addresses.get(platform)
+        instructions = texts.invite_instructions(s.tr, platform, outcome.token, username, address)
     s.reply(
         texts.admit_confirmed(s.tr, aanmelding.name, aanmelding.id, instructions),
         to=cmd.message,

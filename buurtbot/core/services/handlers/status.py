@@ -1,4 +1,5 @@
-"""``/status``: the bot's platforms, its rights in the reader's groups, and the outbox.
+"""``/status``: the bot's platforms, its rights in the reader's groups, whether it receives
+(and when it did not), and the outbox.
 
 Policy lets regie staff ask, privately or in the regiegroep. They see the groups of their
 own gemeente (and chats outside every network, by id), never another gemeente's.
@@ -30,12 +31,21 @@ def status(s: Situation, cmd: CommandReceived) -> None:
         groups = (by_gemeente.get(gemeente_id, []) if gemeente_id else []) + outside
         platforms.append(
             texts.PlatformStatus(
-                platform, health.bot_username or username, health.checked_at, tuple(groups)
+                platform,
+                health.bot_username or username,
+                health.checked_at,
+                tuple(groups),
+                receiving=health.receiving,
+                down_since=health.down_since,
+                gaps=health.gaps,
+                held_back=health.held_back,
             )
         )
     counts = s.uow.outbox.counts()
     s.reply(
-        texts.status_text(s.tr, platforms, pending=counts["pending"], dead=counts["dead"]),
+        texts.status_text(
+            s.tr, platforms, pending=counts["pending"], dead=counts["dead"], now=s.now
+        ),
         to=cmd.message,
     )
 
