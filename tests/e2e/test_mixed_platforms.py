@@ -86,3 +86,25 @@ async def test_one_person_on_two_platforms_has_one_language(mixed: TelegramRig) 
     assert "What you can do with me" in help_text.message
     assert "/rules" in help_text.message
     assert "/regels" not in help_text.message
+
+
+async def test_a_kern_escalation_from_signal_reaches_both_platforms(mixed: TelegramRig) -> None:
+    """``/escalate kern`` in Goor West (Signal): the other buurtgroepen of Goor are on Signal
+    (Goor Zuid) and on Telegram (Goor Centrum, Goor Oost), the regiegroep on Telegram."""
+    signal = signal_of(mixed)
+    west = mixed.signal_chats["goor-west"]
+    henk, frank = mixed.number("henk"), mixed.number("frank")
+    report = signal.push_message(henk, REPORT, group=west)
+    signal.push_message(
+        frank, "/escalate kern", group=west, quote=(henk, report["timestamp"], REPORT)
+    )
+    south = await to_signal_group(mixed, "goor-zuid", "Weverstraat")
+    assert REPORT in south.message
+    assert "&lt;" not in south.message  # no HTML on Signal
+    for slug in ("regie", "goor-centrum", "goor-oost"):
+        copy = await mixed.reply_to(slug, "Weverstraat")
+        assert "&lt;b&gt;zonder&lt;/b&gt;" in copy.text
+    copies = [
+        m for m in signal.messages_to(mixed.signal_chats["goor-zuid"]) if "Weverstraat" in m.message
+    ]
+    assert len(copies) == 1

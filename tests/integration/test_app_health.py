@@ -5,7 +5,6 @@ reach the core (the Signal number in invites)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,19 +18,12 @@ from buurtbot.core.actions import Action, DeliveryResult
 from buurtbot.core.ids import ChatRef, Platform
 from buurtbot.core.ports import Capabilities, ChatPort, EventSink, PlatformHealth
 from buurtbot.core.services.health import load_health
+from tests.eventually import eventually
 from tests.standins.signal_api import SignalStandIn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hof-van-twente.toml"
 BOT = "+31612345678"
 TIMEOUT = 5.0
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 class CountingPort(ChatPort):

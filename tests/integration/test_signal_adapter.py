@@ -8,7 +8,7 @@ import asyncio
 import base64
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -43,6 +43,7 @@ from buurtbot.core.ports import (
     TransientDeliveryError,
 )
 from buurtbot.core.text import RichText, bold
+from tests.eventually import eventually
 from tests.standins.signal_api import SignalStandIn
 
 BOT = "+31612345678"
@@ -60,14 +61,6 @@ def signal(number: str) -> PlatformIdentity:
 
 def private(number: str) -> ChatRef:
     return ChatRef(Platform.SIGNAL, number, private=True)
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 class Sink:

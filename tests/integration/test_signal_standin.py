@@ -18,8 +18,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from signalbot import (
 from signalbot.messages import DataMessage, SendError, TextMode
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
+from tests.eventually import eventually
 from tests.standins.signal_api import (
     RATE_LIMIT_ERROR,
     SignalStandIn,
@@ -63,12 +63,6 @@ TIMEOUT = 5.0
 
 
 # -- helpers ----------------------------------------------------------------------------------
-async def eventually(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 async def frames_within(ws: ClientWebSocketResponse, seconds: float) -> list[WSMessage]:
