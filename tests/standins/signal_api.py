@@ -48,16 +48,16 @@ import hashlib
 import json
 import re
 import secrets
-import signal
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from tests.standins.process import serve_until_signalled
 
 JSON = dict[str, Any]
 
@@ -1147,19 +1147,7 @@ async def _serve(args: argparse.Namespace) -> None:
             [numbered_member(n, k) for k in (1, 2, 3)],
             group_id=numbered_group_id(n),
         )
-    await standin.start(port=args.port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    port_file = Path(args.port_file)
-    partial = port_file.with_name(port_file.name + ".partial")
-    partial.write_text(f"{standin.port}\n")
-    partial.replace(port_file)  # readers never see half a number
-    try:
-        await stop.wait()
-    finally:
-        await standin.stop()
+    await serve_until_signalled(standin, port=args.port, port_file=args.port_file)
 
 
 def main(argv: list[str] | None = None) -> None:

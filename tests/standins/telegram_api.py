@@ -28,16 +28,16 @@ import json
 import math
 import re
 import secrets
-import signal
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from tests.standins.process import serve_until_signalled
 
 JSON = dict[str, Any]
 
@@ -1732,19 +1732,7 @@ async def _serve(args: argparse.Namespace) -> None:
             chat_id,
             **{right: right not in _CHANNEL_ONLY_RIGHTS for right in ADMIN_RIGHTS[1:]},
         )
-    await standin.start(port=args.port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    port_file = Path(args.port_file)
-    partial = port_file.with_name(port_file.name + ".partial")
-    partial.write_text(f"{standin.port}\n")
-    partial.replace(port_file)  # readers never see half a number
-    try:
-        await stop.wait()
-    finally:
-        await standin.stop()
+    await serve_until_signalled(standin, port=args.port, port_file=args.port_file)
 
 
 def main(argv: list[str] | None = None) -> None:
