@@ -20,6 +20,8 @@ Schema (``examples/hof-van-twente.toml`` is a complete, commented example)::
     chatter_nudge = false            # optional; nudge people privately about chatter
     invite_valid_days = 7            # optional; how long an invite to a buurtgroep is valid
     auto_route = true                # optional; false: the hoofdcoordinator routes sign-ups
+    pattern_window_hours = 24        # optional; how far back escalations are compared for
+                                     # patterns across buurten (same plate, similar signalement)
     categories = ["inbraak", "verdachte-persoon", "verdacht-voertuig", "vandalisme",
                   "overig"]          # optional; melding categories (slugs), these by default
     flagged_words = ["..."]          # optional; added to the packaged list of cursing/slurs
@@ -161,6 +163,7 @@ _GEMEENTE_KEYS = (
     "chatter_nudge",
     "invite_valid_days",
     "auto_route",
+    "pattern_window_hours",
     "categories",
     "flagged_words",
 )
@@ -649,6 +652,7 @@ class _Parser:
             chatter_nudge=self.boolean(table, "chatter_nudge", w, False),
             invite_valid_days=self.positive(table, "invite_valid_days", w, 7),
             auto_route=self.boolean(table, "auto_route", w, True),
+            pattern_window_hours=self.positive(table, "pattern_window_hours", w, 24),
             categories=self.categories(table, w),
             extra_flagged_words=self.flagged_words(table, w),
         )

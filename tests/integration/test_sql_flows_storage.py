@@ -674,6 +674,7 @@ def test_policy_settings_are_stored_with_the_network(uow_factory: UowFactory) ->
     settings = GemeenteSettings(
         warning_threshold=2,
         called_112_window_minutes=45,
+        pattern_window_hours=12,
         group_warning_notice=False,
         chatter_nudge=True,
         categories=("inbraak", "fietsendiefstal"),

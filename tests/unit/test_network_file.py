@@ -666,6 +666,7 @@ def test_policy_settings_are_read(tmp_path: Path) -> None:
         "chatter_nudge = true",
         "invite_valid_days = 14",
         "auto_route = false",
+        "pattern_window_hours = 48",
         'categories = ["inbraak", "fietsendiefstal"]',
         'flagged_words = ["sukkel", " Mafkees "]',
     )
@@ -675,6 +676,7 @@ def test_policy_settings_are_read(tmp_path: Path) -> None:
     assert settings.chatter_nudge is True
     assert settings.invite_valid_days == 14
     assert settings.auto_route is False
+    assert settings.pattern_window_hours == 48
     assert settings.categories == ("inbraak", "fietsendiefstal")
     assert settings.extra_flagged_words == ("sukkel", "Mafkees")
     assert settings.escalation_rules == DEFAULT_RULES
@@ -723,6 +725,8 @@ def test_a_rule_may_name_a_category_of_the_gemeentes_own(tmp_path: Path) -> None
         ("chatter_nudge = 1", "chatter_nudge", "expected true or false, got an integer"),
         ("invite_valid_days = 0", "invite_valid_days", "must be a positive"),
         ('invite_valid_days = "7"', "invite_valid_days", "expected an integer"),
+        ("pattern_window_hours = 0", "pattern_window_hours", "must be a positive"),
+        ('pattern_window_hours = "24h"', "pattern_window_hours", "expected an integer"),
         ('auto_route = "no"', "auto_route", "expected true or false"),
         ("categories = []", "categories", "must list at least one category"),
         ('categories = "inbraak"', "categories", "expected an array of strings"),

@@ -469,6 +469,7 @@ def policy_to_json(settings: GemeenteSettings) -> dict[str, Any]:
         "extra_flagged_words": list(settings.extra_flagged_words),
         "invite_valid_days": settings.invite_valid_days,
         "auto_route": settings.auto_route,
+        "pattern_window_hours": settings.pattern_window_hours,
     }
 
 
@@ -477,7 +478,7 @@ def policy_from_json(data: Mapping[str, Any] | None, base: GemeenteSettings) -> 
     (a gemeente stored before the policy existed gets the defaults)."""
     data = data or {}
     changes: dict[str, Any] = {}
-    for number in ("called_112_window_minutes", "invite_valid_days"):
+    for number in ("called_112_window_minutes", "invite_valid_days", "pattern_window_hours"):
         if number in data:
             changes[number] = int(data[number])
     for flag in ("group_warning_notice", "chatter_nudge", "auto_route"):

@@ -95,6 +95,9 @@ class GemeenteSettings:
     #: Send each sign-up straight to the eigenaar of its buurtgroep (else the
     #: hoofdcoordinator routes every sign-up with /route).
     auto_route: bool = True
+    #: How far back an escalation is compared with the gemeente's earlier ones (same plate,
+    #: similar signalement) to alert the regiegroep to a pattern across buurten.
+    pattern_window_hours: int = 24
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
@@ -23,19 +24,26 @@ from buurtbot.core.domain.escalation import (
     resolve_targets,
 )
 from buurtbot.core.domain.melding import Melding
-from buurtbot.core.domain.model import GemeenteRole, Group, GroupKind
+from buurtbot.core.domain.model import Buurt, GemeenteRole, Group, GroupKind
+from buurtbot.core.domain.patterns import Sighting, find_patterns, pattern_key
 from buurtbot.core.events import CommandReceived
 from buurtbot.core.i18n import Translator
-from buurtbot.core.ids import ChatRef, PersonId
+from buurtbot.core.ids import ChatRef, GroupId, PersonId
 from buurtbot.core.services.handlers.meldingen import called_window, melding_for_message
 from buurtbot.core.services.handlers.registry import CommandHandler
+from buurtbot.core.services.signup import regie_group
 from buurtbot.core.services.situation import Situation, private_chat
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import escalation as texts
+from buurtbot.core.texts import patterns as pattern_texts
 
 #: Longest message text an escalation carries: as much as any adapter passes in (Telegram's
 #: own limit is 4,096 characters). A copy longer than the target's limit is split.
 MAX_TEXT = 16_384
+
+#: How many of the gemeente's latest escalations a new one is compared with (those within
+#: the gemeente's ``pattern_window_hours``).
+PATTERN_LOOKBACK = 500
 
 
 def copy_key(escalation_id: str, target: Target) -> str:
@@ -81,6 +89,7 @@ def escalate(s: Situation, cmd: CommandReceived) -> None:
         return
     melding = melding_for_message(s, cmd.reply_to)
     escalation = s.uow.escalations.by_source(cmd.reply_to)
+    created = escalation is None
     if escalation is None:
         if melding is None:
             # The free-text message becomes a melding by reference (its text stays out of the
@@ -117,6 +126,51 @@ def escalate(s: Situation, cmd: CommandReceived) -> None:
     )
     reached = _deliver(s, escalation, melding, targets)
     _report(s, cmd, escalation, reached, AuditAction.ESCALATED, reason=str(scope))
+    if created:  # checked once per escalation: each pair of escalations is alerted once
+        _alert_patterns(s, escalation, melding)
+
+
+def _buurt_of(s: Situation, group_id: GroupId) -> Buurt | None:
+    assert s.network is not None
+    group = s.network.group(group_id)
+    return s.network.buurt(group.buurt_id) if group and group.buurt_id else None
+
+
+def _alert_patterns(s: Situation, escalation: Escalation, melding: Melding | None) -> None:
+    """Tell the regiegroep, once, when ``escalation`` shares a plate or a very similar
+    signalement with escalations of other buurten in the gemeente's pattern window."""
+    assert s.network is not None
+    regie = regie_group(s.network)
+    buurt = _buurt_of(s, escalation.source_group)
+    if regie is None or buurt is None:
+        return
+    window = timedelta(hours=s.network.gemeente.settings.pattern_window_hours)
+    since = escalation.escalated_at - window
+    earlier: list[Sighting] = []
+    for other in s.uow.escalations.recent(s.network.gemeente.id, PATTERN_LOOKBACK):
+        if other.escalated_at < since:
+            break  # newest first: the rest is older still
+        if other.id == escalation.id or other.forwarded_from:
+            continue
+        other_buurt = _buurt_of(s, other.source_group)
+        if other_buurt is None or other_buurt.id == buurt.id:
+            continue
+        other_melding = s.uow.meldingen.get(other.melding_id) if other.melding_id else None
+        earlier.append(Sighting(other, other_buurt.id, other_melding))
+    new = Sighting(escalation, buurt.id, melding)
+    matches = find_patterns(new, earlier, window=window)
+    if not matches:
+        return
+    tr = s.translator_for(None, regie)
+    buurten = {b.id: b.name for b in s.network.buurten}
+
+    def seen(sighting: Sighting) -> pattern_texts.Seen:
+        e = sighting.escalation
+        name = buurten.get(sighting.buurt_id, "?") if sighting.buurt_id else "?"
+        return pattern_texts.Seen(name, e.escalated_at, pattern_texts.short_id(e.id))
+
+    text = pattern_texts.pattern_alert(tr, seen(new), [(seen(m.earlier), m) for m in matches])
+    s.out.send(regie.chat, text, key=pattern_key(escalation, matches))
 
 
 def _report(
