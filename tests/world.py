@@ -15,7 +15,7 @@ from pathlib import Path
 from buurtbot.config.network_file import load_network_file
 from buurtbot.core.actions import Action, SendText
 from buurtbot.core.commands import parse_command_text
-from buurtbot.core.domain.model import Group, Locale, Person
+from buurtbot.core.domain.model import Group, GroupKind, Locale, Person
 from buurtbot.core.domain.networkspec import NetworkSpec
 from buurtbot.core.events import (
     ButtonPressed,
@@ -83,6 +83,17 @@ class World:
         identity = PlatformIdentity(Platform.SIGNAL, number)
         self._change_person(handle, lambda p: replace(p, identities=p.identities | {identity}))
         return identity
+
+    def regie_in(self, locale: Locale) -> None:
+        """The regiegroep reads ``locale`` (a group's own language setting)."""
+        with self.uow_factory() as uow:
+            [network] = uow.networks.all()
+            groups = tuple(
+                replace(g, locale=locale) if g.kind is GroupKind.REGIE else g
+                for g in network.groups
+            )
+            uow.networks.save(replace(network, groups=groups))
+            uow.commit()
 
     def _change_person(self, handle: str, change: Callable[[Person], Person]) -> None:
         with self.uow_factory() as uow:

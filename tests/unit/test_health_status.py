@@ -314,16 +314,6 @@ def signal_check(
     )
 
 
-def regie_in_english(world: World) -> None:
-    with world.uow_factory() as uow:
-        [network] = uow.networks.all()
-        groups = tuple(
-            replace(g, locale=Locale.EN) if g.kind is GroupKind.REGIE else g for g in network.groups
-        )
-        uow.networks.save(replace(network, groups=groups))
-        uow.commit()
-
-
 def test_each_new_gap_is_told_to_the_regiegroep_once() -> None:
     world = World()
     add_rijssen(world)  # no Signal groups: hears nothing of Signal's receiving
@@ -346,7 +336,7 @@ def test_each_new_gap_is_told_to_the_regiegroep_once() -> None:
 
 def test_the_gap_notice_in_english_and_several_gaps_in_one_notice() -> None:
     world = World()
-    regie_in_english(world)
+    world.regie_in(Locale.EN)
     record(world, signal_check(world))
     one = (at(1), at(2))
     two = (at(5), at(5) + timedelta(seconds=20))  # within one minute: with seconds
@@ -399,7 +389,7 @@ def test_not_receiving_is_told_once_and_the_gap_after_it() -> None:
 
 def test_after_a_restart_receiving_again_is_told() -> None:
     world = World()
-    regie_in_english(world)
+    world.regie_in(Locale.EN)
     record(world, signal_check(world, receiving=False, down_since=None))
     # A new process: receiving, no gaps of its own.
     [back] = texts(record(world, signal_check(world)))
@@ -408,7 +398,7 @@ def test_after_a_restart_receiving_again_is_told() -> None:
 
 def test_not_receiving_without_a_time_in_english() -> None:
     world = World()
-    regie_in_english(world)
+    world.regie_in(Locale.EN)
     [notice] = texts(record(world, signal_check(world, receiving=False)))
     assert notice.startswith("⚠️ Signal: the bot is not receiving messages.\n")
     assert "ask residents to repeat anything urgent once it is back" in notice

@@ -13,7 +13,7 @@ import pytest
 from buurtbot.core.actions import SendText
 from buurtbot.core.domain.escalation import Escalation, Scope
 from buurtbot.core.domain.melding import Melding, PersonDescription, VehicleDescription
-from buurtbot.core.domain.model import GroupKind, Locale
+from buurtbot.core.domain.model import Locale
 from buurtbot.core.domain.patterns import (
     MatchKind,
     Sighting,
@@ -308,13 +308,7 @@ def test_a_similar_person_signalement_alerts(world: World) -> None:
 
 
 def test_an_english_regiegroep_reads_english(world: World) -> None:
-    with world.uow_factory() as uow:
-        [network] = uow.networks.all()
-        groups = tuple(
-            replace(g, locale=Locale.EN) if g.kind is GroupKind.REGIE else g for g in network.groups
-        )
-        uow.networks.save(replace(network, groups=groups))
-        uow.commit()
+    world.regie_in(Locale.EN)
     escalate(world, "goor-centrum", "kenteken 12-GZB-8")
     escalate(world, "delden-stad", "kenteken 12-GZB-8")
     [(_, alert)] = alerts(world)
