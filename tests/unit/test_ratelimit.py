@@ -318,3 +318,19 @@ def test_no_window_is_ever_overfilled_and_every_wait_is_exact(
             assert max_in_span(times, span) <= count
         if not chat.private and not math.isinf(per_group):
             assert max_in_span(times, 60.0) <= math.floor(per_group)
+
+
+def test_a_chats_next_send_is_spaced_from_when_the_last_one_was_accepted() -> None:
+    """A slow request arrives late: the chat's next send waits a full second from then."""
+    rl, clock = limiter(overall=30, per_chat=1, per_group=20)
+    chat = ChatRef(Platform.TELEGRAM, "-100")
+    other = ChatRef(Platform.TELEGRAM, "-200")
+    assert rl.acquire(chat) == 0.0
+    clock.advance(0.3)  # the request took 0.3 s
+    rl.settled(chat)
+    clock.advance(0.8)  # 1.1 s after it left, 0.8 s after it arrived
+    assert rl.wait(chat) == pytest.approx(0.2)
+    assert rl.wait(other) == 0.0  # other chats are not held back
+    rl.settled(other)  # a chat the limiter does not know: nothing happens
+    clock.advance(0.2)
+    assert rl.acquire(chat) == 0.0

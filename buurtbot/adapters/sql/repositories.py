@@ -158,10 +158,6 @@ def _insert_ignoring_conflict(
     return session.execute(stmt).first() is not None
 
 
-#: Rows per multi-row INSERT: far below SQLite's limit of bound parameters.
-_ROWS_PER_INSERT = 200
-
-
 def _insert_all_ignoring_conflicts(
     session: Session,
     row: type[Any],
@@ -174,14 +170,15 @@ def _insert_all_ignoring_conflicts(
 
     ``match`` names a column whose value tells the rows apart (the flags are matched by
     it); a value repeated within ``rows`` counts once, for its first row."""
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     column = getattr(row, match)
-    inserted: set[Any] = set()
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = list(rows[start : start + _ROWS_PER_INSERT])
-        stmt = insert(row).values(chunk).on_conflict_do_nothing(index_elements=index)
-        inserted.update(session.scalars(stmt.returning(column)))
+    # One statement with the rows as parameters: SQLAlchemy sends them in batches of
+    # multi-row INSERTs ("insertmanyvalues") and compiles the statement once.
+    stmt = insert(row).on_conflict_do_nothing(index_elements=index).returning(column)
+    inserted: set[Any] = set(session.scalars(stmt, list(rows)))
     flags = []
     for values in rows:
         flags.append(values[match] in inserted)

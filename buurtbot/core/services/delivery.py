@@ -336,6 +336,7 @@ class OutboxRelay:
                 log.exception("performing outbox item %s failed unexpectedly", item.key)
                 await self._failed(item, repr(exc))
             else:
+                self.limiter(port).settled(action.chat)
                 at = self.clock.now()
                 follow_up = invite_follow_up(action, result)
 

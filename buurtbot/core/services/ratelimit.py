@@ -101,6 +101,11 @@ class Window:
         while len(self._sent) > self.count:
             self._sent.popleft()
 
+    def settle(self, now: float) -> None:
+        """The latest recorded send completed at ``now``: count it from there."""
+        if self._sent and self._sent[-1] < now:
+            self._sent[-1] = now
+
     def idle(self, now: float) -> bool:
         """Nothing inside the span any more: the window may be forgotten."""
         self._forget(now)
@@ -162,6 +167,19 @@ class RateLimiter:
         if self._acquired % _SWEEP_EVERY == 0:
             self._sweep(now)
         return 0.0
+
+    def settled(self, chat: ChatRef) -> None:
+        """The platform has accepted ``chat``'s latest send, now.
+
+        A chat has one send in flight at most, and the platform counts arrivals: a slow
+        request arrives late, so the chat's next send is spaced from this moment rather than
+        from when the slow one left (the overall window is paced and keeps its slack)."""
+        state = self._chats.get(chat)
+        if state is None:
+            return
+        now = self._clock()
+        for window in state.windows:
+            window.settle(now)
 
     def pause(self, chat: ChatRef, seconds: float) -> None:
         """Send nothing to ``chat`` for ``seconds`` (the platform's retry-after); other chats
