@@ -118,7 +118,15 @@ class Bare:
 
 
 # -- buurtbot -------------------------------------------------------------------------------
-async def _booted(standin: TelegramStandIn, database_url: str, network: Path) -> App:
+@dataclass
+class Running:
+    """The application as ``buurtbot run`` builds it, running in a task of this loop."""
+
+    app: App
+    task: asyncio.Task[None]
+
+
+async def _booted(standin: TelegramStandIn, database_url: str, network: Path) -> Running:
     prepare_database(database_url, [network])
     app = build_app(
         Settings(
@@ -127,16 +135,16 @@ async def _booted(standin: TelegramStandIn, database_url: str, network: Path) ->
             telegram_base_url=standin.base_url,
         )
     )
-    app._run_task = asyncio.create_task(app.run())  # type: ignore[attr-defined]
+    running = Running(app, asyncio.create_task(app.run()))
     polls = sum(1 for name, _ in standin.calls if name == "getupdates")
     await _until(lambda: sum(1 for name, _ in standin.calls if name == "getupdates") > polls)
-    return app
+    return running
 
 
-async def _halt(app: App) -> None:
-    app.request_stop()
-    await app._run_task  # type: ignore[attr-defined]
-    app.close()
+async def _halt(running: Running) -> None:
+    running.app.request_stop()
+    await running.task
+    running.app.close()
 
 
 async def _handled(standin: TelegramStandIn, last_update_id: int) -> None:
@@ -182,7 +190,7 @@ def overhead(n: int = 300, rounds: int = 5) -> Overhead:
             await bare.start()
             example = example_network_path()
             assert example is not None
-            app = await _booted(standin, f"sqlite:///{Path(tmp) / 'overhead.db'}", example)
+            running = await _booted(standin, f"sqlite:///{Path(tmp) / 'overhead.db'}", example)
             try:
                 await bare.round(20)  # warm-up, both
                 await _plain_round(standin, 20)
@@ -197,7 +205,7 @@ def overhead(n: int = 300, rounds: int = 5) -> Overhead:
                 for ids in plain_ids:
                     escalate_times.append(await _escalate_round(standin, ids))
             finally:
-                await _halt(app)
+                await _halt(running)
                 await bare.stop()
                 await bare_standin.stop()
                 await standin.stop()
@@ -219,7 +227,7 @@ def fanout(groups: int = FANOUT_GROUPS) -> Fanout:
             standin = TelegramStandIn()
             await standin.start()
             _group_standin(standin, [chat_id(n) for n in range(1, groups + 2)])
-            app = await _booted(standin, f"sqlite:///{Path(tmp) / 'fanout.db'}", network)
+            running = await _booted(standin, f"sqlite:///{Path(tmp) / 'fanout.db'}", network)
             try:
                 # Let the start-up rights check finish: it is not part of an escalation.
                 await _until(
@@ -241,7 +249,7 @@ def fanout(groups: int = FANOUT_GROUPS) -> Fanout:
                 await _until(lambda: arrived() >= len(targets))
                 seconds = time.perf_counter() - t0
             finally:
-                await _halt(app)
+                await _halt(running)
                 await standin.stop()
         return Fanout(len(targets), seconds, standin.violations)
 

@@ -99,7 +99,7 @@ def start_bot(tmp: Path, standin: StandInProcess, log: Path) -> subprocess.Popen
         "BUURTBOT_TELEGRAM_TOKEN": "123456:TEST",
         "BUURTBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{standin.port}/bot",
         "BUURTBOT_WEB_PORT": str(_free_port()),
-        "BUURTBOT_LOG_LEVEL": os.environ.get("PROBE_LOG", "WARNING"),
+        "BUURTBOT_LOG_LEVEL": "WARNING",
     }
     with log.open("ab") as out:
         return subprocess.Popen(
