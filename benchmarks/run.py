@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import console_messages, fanout, routing, telegram_bot
+from benchmarks import console_messages, dashboard, fanout, routing, telegram_bot
 
 
 def main() -> int:
@@ -20,6 +20,7 @@ def main() -> int:
     print(routing.report(routing.run()))
     print(telegram_bot.report_overhead(telegram_bot.overhead()))
     print(telegram_bot.report_fanout(telegram_bot.fanout()))
+    print(dashboard.report(dashboard.run()))
     return 0
 
 

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import secrets
 import signal
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from typing import ClassVar, TextIO, TypeVar
 
 from sqlalchemy import Engine
 
+from buurtbot.adapters.charts import MatplotlibChartRenderer
 from buurtbot.adapters.console import ConsoleAdapter
 from buurtbot.adapters.console.adapter import ConsoleGroup, ConsolePerson
 from buurtbot.adapters.scheduler import JobScheduler, lock_for
@@ -32,8 +34,11 @@ from buurtbot.adapters.sql.repositories import NetworkCache
 from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
 from buurtbot.adapters.telegram.adapter import DEFAULT_BASE_URL, TelegramAdapter, TelegramConfig
 from buurtbot.adapters.web import WebForm, WebServer
+from buurtbot.adapters.web.dashboard import Dashboard
+from buurtbot.adapters.web.security import CsrfTokens
 from buurtbot.config.network_file import load_network_files
 from buurtbot.config.settings import Settings
+from buurtbot.core.domain.dashboard import SESSION_VALID
 from buurtbot.core.domain.model import Locale
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.i18n import Translators
@@ -125,6 +130,9 @@ class App:
     web: WebServer | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _stop: asyncio.Event | None = None
+    #: Said when the console alone has finished, if the web pages are served: the process
+    #: then serves them on until it is stopped (the demo's dashboard).
+    linger: str | None = None
     #: Seconds between health checks of each real platform (the first runs at the start).
     HEALTH_INTERVAL: ClassVar[float] = 300.0
 
@@ -160,8 +168,10 @@ class App:
                 started.append(port)
                 if port is not self.console:
                     self._background(self.check_health_every(port), f"{port.platform} health")
+            serving = False
             if self.web is not None:
-                self.web.start()  # a taken port is logged; the bot runs on without the form
+                # A taken port is logged; the bot runs on without the web pages.
+                serving = self.web.start()
             if self.console is not None and all(p is self.console for p in started):
                 # The console alone (the demo, a try-out): deliver in step with what is typed.
                 await self.relay.deliver_due()
@@ -171,6 +181,9 @@ class App:
                 console_done.cancel()
                 stopper.cancel()
                 await self.relay.deliver_due()
+                if self.linger is not None and serving and not stop.is_set():
+                    print(self.linger, file=sys.stderr, flush=True)
+                    await stop.wait()
             else:
                 # A real platform: the relay sends in the background and the process runs
                 # until told to stop, whatever the console does.
@@ -384,12 +397,28 @@ def build_app(
             ports.setdefault(platform, console)
     bot.capabilities = {platform: port.capabilities for platform, port in ports.items()}
     app.scheduler = JobScheduler(
-        JobContext(uow_factory, translators, clock, bot.capabilities),
+        JobContext(
+            uow_factory,
+            translators,
+            clock,
+            bot.capabilities,
+            # In a child process: drawing is CPU the event loop should not have to share.
+            charts=MatplotlibChartRenderer(separate_process=True),
+        ),
         lock_for(engine),
         app.run_blocking,
         app.relay.wake,
     )
     if web:
+        secure = settings.web_url.startswith("https://")
+        dashboard = Dashboard(
+            uow_factory=uow_factory,
+            run_blocking=app.run_blocking,
+            translators=translators,
+            clock=clock,
+            csrf=CsrfTokens(secrets.token_bytes(32), clock.now, max_age=SESSION_VALID),
+            secure_cookie=secure,
+        )
         form = WebForm(
             uow_factory=uow_factory,
             run_blocking=app.run_blocking,
@@ -397,6 +426,9 @@ def build_app(
             translators=translators,
             clock=clock,
             capabilities=bot.capabilities,
+            secure_cookie=secure,
+            extra_routes=dashboard.routes(),
         )
+        bot.web_url = settings.web_url
         app.web = WebServer(form.asgi(), settings.web_host, settings.web_port)
     return app

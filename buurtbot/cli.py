@@ -230,7 +230,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             replace(settings, database_url=url),
             stdin=io.StringIO(script(Locale(args.locale))),
             stdout=sys.stdout,
+            web=True,
         )
+        if sys.stdin.isatty():
+            # Someone watching: keep the demo's dashboard up for the link it just printed.
+            app.linger = (
+                f"The dashboard of this demo is at {settings.web_url}/dashboard "
+                "(open the sign-in link above). Press Ctrl+C to end the demo."
+            )
         try:
             asyncio.run(app.run())
         finally:

@@ -95,6 +95,10 @@ Sanne Bosch
 Twee mannen met een ladder achter de huizen aan de Beukenlaan
 /as frank goor-west
 >^ /escaleer
+# 14. Hanneke van de regiegroep vraagt privé een aanmeldlink voor het dashboard: de kaart,
+#     de tijdlijn en de tabel van alle escalaties, de aanmeldingen en het logboek.
+/as hanneke
+/dashboard
 """,
     Locale.EN: """\
 # 1. Daan, a resident of Goor-Centrum, meets the bot and reads the house rules.
@@ -176,6 +180,10 @@ Sanne Bosch
 Two men with a ladder behind the houses on Beukenlaan
 /as frank goor-west
 >^ /escalate
+# 14. Hanneke of the regiegroep asks privately for a sign-in link to the dashboard: the map,
+#     timeline and table of every escalation, the sign-ups and the log.
+/as hanneke
+/dashboard
 """,
 }
 

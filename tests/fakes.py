@@ -34,6 +34,8 @@ How it keeps the contracts of :mod:`buurtbot.core.ports`:
   second escalation of one source message (forwards excepted), a reused outbox key of a
   delivery, or a second block in force raise :class:`ValueError`. A delivery's state is
   read from its outbox record. Audit ids come from a store-wide sequence like outbox ids.
+  ``escalations.record_follow_up`` and ``mark_police_reminded`` answer ``False`` when it
+  was done already, so two units of work doing it to one escalation cannot both commit.
   :meth:`FakePersonRepository.delete` erases a person as the SQL repository does: it clears
   what no foreign key reaches (a "112 called" name, waiting choices, outbox items naming
   them), then :meth:`FakeState.forget_person` mimics the database's ``ON DELETE`` rules.
@@ -56,12 +58,14 @@ from typing import Any, Generic, Literal, TypeVar
 from buurtbot.core.actions import Action
 from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingId, AanmeldingState, Invite
 from buurtbot.core.domain.audit import AuditEntry
+from buurtbot.core.domain.dashboard import AccessKind, DashboardAccess
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.domain.escalation import (
     DeliveryState,
     Escalation,
     EscalationDelivery,
     EscalationId,
+    TargetKind,
 )
 from buurtbot.core.domain.melding import Melding, MeldingId
 from buurtbot.core.domain.model import Buurt, GemeenteRole, Group, Kern, Membership, Person
@@ -83,6 +87,7 @@ from buurtbot.core.ports import (
     AuditLog,
     BlockRepository,
     BotStateRepository,
+    DashboardAccessRepository,
     Dialogues,
     EscalationRepository,
     InviteRepository,
@@ -167,6 +172,8 @@ class FakeState:
     attempts: list[tuple[str, str, datetime]] = field(default_factory=list)
     #: The bot's own state: key -> (value, updated_at).
     bot_state: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    #: Dashboard links and sessions, keyed by token hash.
+    dashboard: dict[str, DashboardAccess] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -192,6 +199,7 @@ class FakeState:
             invites=dict(self.invites),
             attempts=list(self.attempts),
             bot_state=dict(self.bot_state),
+            dashboard=dict(self.dashboard),
         )
 
     def forget_person(self, person_id: PersonId) -> None:
@@ -200,6 +208,7 @@ class FakeState:
         ``PersonId("")``), what is about or for them goes (``CASCADE``)."""
         gone = PersonId("")
         self.persons.pop(person_id, None)
+        self.dashboard = {h: a for h, a in self.dashboard.items() if a.person_id != person_id}
         self.gemeente_roles = {k: v for k, v in self.gemeente_roles.items() if k[1] != person_id}
         for group_id in list(self.memberships):
             self.memberships[group_id].pop(person_id, None)
@@ -370,6 +379,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.invites = FakeInviteRepository(self)
         self.attempts = FakeAttempts(self)
         self.bot_state = FakeBotState(self)
+        self.dashboard = FakeDashboardAccess(self)
 
     @property
     def writes(self) -> list[str]:
@@ -532,6 +542,9 @@ def _delete_person(s: FakeState, person_id: PersonId) -> None:
     for mid, m in s.meldingen.items():
         if m.called_112 is not None and m.called_112.by == person_id:
             s.meldingen[mid] = replace(m, called_112=replace(m.called_112, by_name=""))
+    for eid, e in s.escalations.items():  # no foreign key reaches who followed up
+        if e.followed_up_by == person_id:
+            s.escalations[eid] = replace(e, followed_up_by=None)
     s.choices = {k: c for k, c in s.choices.items() if k[1] != person_id}
     needles = {person.id, *(i.user_ref for i in person.identities)} | (
         {person.display_name.strip()} if person.display_name.strip() else set()
@@ -889,6 +902,81 @@ class FakeEscalationRepository(_Repo, EscalationRepository):
         )
         return found[: max(limit, 0)]
 
+    def original_times_since(
+        self, gemeente_id: GemeenteId, since: datetime
+    ) -> list[tuple[GroupId, datetime]]:
+        found = sorted(
+            (
+                e
+                for e in self._s.escalations.values()
+                if e.gemeente_id == gemeente_id
+                and e.escalated_at >= since
+                and e.forwarded_from is None
+            ),
+            key=lambda e: (e.escalated_at, e.id),
+        )
+        return [(e.source_group, e.escalated_at) for e in found]
+
+    def with_id_prefix(self, prefix: str, limit: int) -> list[Escalation]:
+        if not prefix:
+            return []
+        found = sorted(
+            (e for e in self._s.escalations.values() if e.id.startswith(prefix)),
+            key=lambda e: (e.escalated_at, e.id),
+            reverse=True,
+        )
+        return found[: max(limit, 0)]
+
+    def record_follow_up(
+        self, escalation_id: EscalationId, *, at: datetime, by: PersonId, note: str
+    ) -> bool:
+        def change(s: FakeState) -> bool:
+            e = s.escalations.get(escalation_id)
+            if e is None:
+                raise KeyError(f"unknown escalation {escalation_id}")
+            s.require_persons(by)
+            if e.followed_up_at is not None:
+                return False
+            s.escalations[escalation_id] = replace(
+                e, followed_up_at=at, followed_up_by=by, follow_up_note=note
+            )
+            return True
+
+        return self._uow.write(f"escalations.record_follow_up({escalation_id})", change)
+
+    def police_unfollowed_before(
+        self, gemeente_id: GemeenteId, before: datetime, limit: int
+    ) -> list[Escalation]:
+        police = {
+            eid
+            for (eid, _), d in self._s.deliveries.items()
+            if d.target.kind is TargetKind.POLITIE and d.queued_at < before
+        }
+        found = sorted(
+            (
+                e
+                for e in self._s.escalations.values()
+                if e.id in police
+                and e.gemeente_id == gemeente_id
+                and e.followed_up_at is None
+                and e.police_reminded_at is None
+            ),
+            key=lambda e: (e.escalated_at, e.id),
+        )
+        return found[: max(limit, 0)]
+
+    def mark_police_reminded(self, escalation_id: EscalationId, at: datetime) -> bool:
+        def change(s: FakeState) -> bool:
+            e = s.escalations.get(escalation_id)
+            if e is None:
+                raise KeyError(f"unknown escalation {escalation_id}")
+            if e.police_reminded_at is not None:
+                return False
+            s.escalations[escalation_id] = replace(e, police_reminded_at=at)
+            return True
+
+        return self._uow.write(f"escalations.mark_police_reminded({escalation_id})", change)
+
     def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
         """Deliveries go (``CASCADE``); forwards of a deleted one lose the link."""
 
@@ -1204,3 +1292,43 @@ class FakeBotState(_Repo, BotStateRepository):
             s.bot_state[key] = (value, now)
 
         self._uow.write(f"bot_state.put({key})", change)
+
+
+class FakeDashboardAccess(_Repo, DashboardAccessRepository):
+    def add(self, access: DashboardAccess) -> None:
+        def change(s: FakeState) -> None:
+            if access.person_id not in s.persons:
+                raise KeyError(access.person_id)
+            s.dashboard[access.token_hash] = access
+
+        self._uow.write(f"dashboard.add({access.kind})", change)
+
+    def take_link(self, token_hash: str, now: datetime) -> DashboardAccess | None:
+        found = self._s.dashboard.get(token_hash)
+        if found is None or found.kind is not AccessKind.LINK:
+            return None
+
+        def change(s: FakeState) -> None:
+            if s.dashboard.pop(token_hash, None) is None:
+                raise FakeConflict(f"link {token_hash[:8]} was taken by another unit of work")
+
+        self._uow.write("dashboard.take_link", change)
+        return found if found.valid_at(now) else None
+
+    def session(self, token_hash: str, now: datetime) -> DashboardAccess | None:
+        found = self._s.dashboard.get(token_hash)
+        if found is None or found.kind is not AccessKind.SESSION or not found.valid_at(now):
+            return None
+        return found
+
+    def end(self, token_hash: str) -> None:
+        self._uow.write("dashboard.end", lambda s: s.dashboard.pop(token_hash, None))
+
+    def delete_expired(self, now: datetime) -> int:
+        def change(s: FakeState) -> int:
+            gone = [h for h, a in s.dashboard.items() if a.expires_at <= now]
+            for token_hash in gone:
+                del s.dashboard[token_hash]
+            return len(gone)
+
+        return self._uow.write("dashboard.delete_expired", change)

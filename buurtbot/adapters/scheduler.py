@@ -2,10 +2,12 @@
 
 - **APScheduler 3** (:class:`AsyncIOScheduler`) on the application's event loop; each job
   runs on the app's database thread (``run_blocking``) and wakes the outbox relay when it
-  queued something. Expiring invites, reminders and the waiting list run hourly, retention
-  daily, the digest on Mondays at 08:00 Europe/Amsterdam. ``coalesce``, ``max_instances=1``
-  and a large ``misfire_grace_time``: a run that was late (a busy loop, a suspended laptop)
-  happens once.
+  queued something. The digest's charts are drawn in a worker thread in between (reading
+  what to draw and queueing the result stay on the database thread). Expiring invites,
+  reminders (of sign-ups and of police follow-ups) and the waiting list run hourly,
+  retention daily, the digest on Mondays at 08:00 Europe/Amsterdam. ``coalesce``,
+  ``max_instances=1`` and a large ``misfire_grace_time``: a run that was late (a busy loop,
+  a suspended laptop) happens once.
 - **Memory job store, on purpose.** The jobs keep their state in our own tables (what was
   revoked, reminded, queued under a digest key) and decide from the data what is due, so a
   persistent APScheduler store would only duplicate that. Instead every job runs once right
@@ -41,7 +43,16 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from sqlalchemy import Connection, Engine, text
 
-from buurtbot.core.services.jobs import JOBS, JobContext, JobReport
+from buurtbot.core.actions import SendImage
+from buurtbot.core.services.jobs import (
+    JOBS,
+    DigestChart,
+    JobContext,
+    JobReport,
+    digest_charts_to_draw,
+    draw_digest_charts,
+    weekly_digest,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -240,6 +251,7 @@ class JobScheduler:
         scheduler.add_job(self.run, hourly, args=["expire-invites"], id="expire-invites")
         scheduler.add_job(self.run, hourly, args=["remind-pending"], id="remind-pending")
         scheduler.add_job(self.run, hourly, args=["route-waiting"], id="route-waiting")
+        scheduler.add_job(self.run, hourly, args=["police-followup"], id="police-followup")
         scheduler.add_job(
             self.run, IntervalTrigger(days=1, timezone=tz), args=["retention"], id="retention"
         )
@@ -298,7 +310,10 @@ class JobScheduler:
             return None
         job = JOBS[name]
         try:
-            report: JobReport = await self._run_blocking(lambda: job(self.ctx))
+            if name == "digest":
+                report: JobReport = await self._digest()
+            else:
+                report = await self._run_blocking(lambda: job(self.ctx))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -308,4 +323,15 @@ class JobScheduler:
         if report.changed:
             log.info("%s: %s", name, dict(report.counts))
             self._wake()
+        return report
+
+    async def _digest(self) -> JobReport:
+        """The digest, its charts drawn in a worker thread in between: drawing takes a second
+        or more, and the database thread it would otherwise hold up serves every chat."""
+        ctx = self.ctx
+        charts: dict[str, SendImage] | None = None
+        if ctx.charts is not None:
+            todo: list[DigestChart] = await self._run_blocking(lambda: digest_charts_to_draw(ctx))
+            charts = await asyncio.to_thread(draw_digest_charts, ctx.charts, todo) if todo else {}
+        report: JobReport = await self._run_blocking(lambda: weekly_digest(ctx, charts))
         return report

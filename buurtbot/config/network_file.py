@@ -22,9 +22,14 @@ Schema (``examples/hof-van-twente.toml`` is a complete, commented example)::
     auto_route = true                # optional; false: the hoofdcoordinator routes sign-ups
     pattern_window_hours = 24        # optional; how far back escalations are compared for
                                      # patterns across buurten (same plate, similar signalement)
+    police_followup_hours = 48       # optional; remind the escalating beheerder to check with
+                                     # the wijkagent when an escalation marked for the police
+                                     # has no /followup after so many hours (0: never)
     categories = ["inbraak", "verdachte-persoon", "verdacht-voertuig", "vandalisme",
                   "overig"]          # optional; melding categories (slugs), these by default
     flagged_words = ["..."]          # optional; added to the packaged list of cursing/slurs
+    geojson = "hof-van-twente.geojson"  # optional; outlines of the buurten for the regie
+                                     # map, relative to this file (see Geography below)
 
     [[escalation]]                   # optional; where /escalate <scope> sends a message
     scope = "kern"                   # default | adjacent | kern | politie | regie (or a
@@ -44,6 +49,8 @@ Schema (``examples/hof-van-twente.toml`` is a complete, commented example)::
     postcodes = ["7471", "7472AA-7472HZ"]   # optional; areas, postcodes, inclusive ranges
     streets = ["Markt"]              # optional; needed where two buurten share postcodes
     adjacent = ["goor-oost"]         # optional; buurt ids, read symmetrically
+    location = [52.2336, 6.5839]     # optional; [latitude, longitude] in WGS84 degrees,
+                                     # where the buurt lies on the regie map
 
     [[group]]                        # a chat group
     id = "goor-west-tg"              # slug, unique in the file
@@ -73,6 +80,16 @@ Escalation rules: without any ``[[escalation]]`` table the gemeente gets the def
 defaults entirely, so every scope needs a rule without a category (a category's rule adds
 to that, for that category); a scope and category have one rule at most.
 
+Geography (optional, for the regiegroep's map only): a buurt may give its ``location``, and
+the gemeente may name a GeoJSON file (at most 20 MB and 100,000 points in all; WGS84
+degrees, as GeoJSON always is: ``[longitude, latitude]``) holding a ``FeatureCollection``.
+Each feature names its buurt by id in ``properties.buurt`` (or ``properties.id``) and has a
+``Polygon`` or ``MultiPolygon`` geometry (the buurt's outline: the outer ring of each
+polygon is kept, holes are ignored, a ring need not repeat its first point; several features
+of one buurt add up) or a ``Point`` (its location, for a buurt without ``location``). A
+buurt may be left out. When every buurt has an outline or a location, the map is drawn to
+scale; otherwise it is a schematic of the kernen and their buurten.
+
 Ids the file gives become stored ids as follows: kern and buurt ids as written (they are
 unique per gemeente), group ids as ``<gemeente>:<group>`` and person ids as
 ``<gemeente>:<handle>`` (see :mod:`buurtbot.core.domain.networkspec`).
@@ -85,6 +102,8 @@ positions count from 0, as in the arrays themselves.
 from __future__ import annotations
 
 import difflib
+import json
+import math
 import os
 import re
 import tomllib
@@ -107,8 +126,10 @@ from buurtbot.core.domain.model import (
     GroupKind,
     GroupRole,
     Kern,
+    LatLon,
     Locale,
     Membership,
+    Ring,
     RoleSource,
 )
 from buurtbot.core.domain.network import Network, normalise_street
@@ -164,15 +185,22 @@ _GEMEENTE_KEYS = (
     "invite_valid_days",
     "auto_route",
     "pattern_window_hours",
+    "police_followup_hours",
     "categories",
     "flagged_words",
+    "geojson",
 )
 _ESCALATION_KEYS = ("scope", "targets", "category")
 _NO_ID = re.compile(r"(?!)")  # escalation rules have no id: they are named by position
 #: Every word ``Scope.parse`` accepts, for the hint when a scope is not one of them.
 _SCOPE_WORDS = ("buren", "dorp", "regiegroep", "neighbours", "village", "police")
 _KERN_KEYS = ("id", "name")
-_BUURT_KEYS = ("id", "kern", "name", "postcodes", "streets", "adjacent")
+_BUURT_KEYS = ("id", "kern", "name", "postcodes", "streets", "adjacent", "location")
+#: Limits of a gemeente's GeoJSON file: the map needs outlines, not survey data.
+GEOJSON_MAX_BYTES = 20 * 1024 * 1024
+GEOJSON_MAX_POINTS = 100_000
+#: Reading a GeoJSON file stops after this many problems: a wrong file is wrong throughout.
+_GEOJSON_SHOWN_PROBLEMS = 20
 _GROUP_KEYS = (
     "id",
     "kind",
@@ -320,7 +348,7 @@ def _load_one(path: Path) -> tuple[NetworkSpec | None, list[NetworkFileProblem]]
     raw, problem = _read_toml(path)
     if raw is None:
         return None, [NetworkFileProblem(label, problem[0], problem[1])]
-    parser = _Parser(label)
+    parser = _Parser(label, path.parent)
     spec = parser.parse(raw)
     return (spec if not parser.problems else None), parser.problems
 
@@ -417,13 +445,16 @@ class _BuurtDraft:
     postcodes: list[PostcodeRange]
     streets: list[str]
     adjacent: list[tuple[int, str]]
+    location: LatLon | None = None
+    outline: list[Ring] = field(default_factory=list)
 
 
 class _Parser:
     """Walks one parsed document, collecting problems; builds a spec only when there are none."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, base: Path | None = None) -> None:
         self.file = file
+        self.base = base if base is not None else Path()  # where relative paths start
         self.problems: list[NetworkFileProblem] = []
         self.person_entries: list[_Entry] = []
 
@@ -469,6 +500,19 @@ class _Parser:
             return default
         if value <= 0:
             self.problem(_at(where, key), f"must be a positive number, got {value}")
+            return default
+        return value
+
+    def non_negative(self, table: Mapping[str, Any], key: str, where: str, default: int) -> int:
+        """An integer of 0 or more (0 switches something off)."""
+        if key not in table:
+            return default
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(_at(where, key), f"expected an integer, got {_type_name(value)}")
+            return default
+        if value < 0:
+            self.problem(_at(where, key), f"must be 0 or more, got {value}")
             return default
         return value
 
@@ -613,6 +657,7 @@ class _Parser:
         person_problems = self.problems[mark:]
         del self.problems[mark:]
         buurten = self.buurten(raw, kernen)
+        self.geojson(raw, buurten)
         max_mede = gemeente.settings.max_mede_beheerders if gemeente else None
         handles = {e.id for e in self.person_entries if e.id is not None}
         groups = self.groups(raw, buurten, handles, max_mede)
@@ -653,6 +698,7 @@ class _Parser:
             invite_valid_days=self.positive(table, "invite_valid_days", w, 7),
             auto_route=self.boolean(table, "auto_route", w, True),
             pattern_window_hours=self.positive(table, "pattern_window_hours", w, 24),
+            police_followup_hours=self.non_negative(table, "police_followup_hours", w, 48),
             categories=self.categories(table, w),
             extra_flagged_words=self.flagged_words(table, w),
         )
@@ -856,7 +902,8 @@ class _Parser:
                     )
             streets = [s for _, s in self.strings(e.table, "streets", e.label)]
             adjacent = self.strings(e.table, "adjacent", e.label)
-            drafts.append(_BuurtDraft(e, kern, name, ranges, streets, adjacent))
+            location = self.location(e.table, e.label)
+            drafts.append(_BuurtDraft(e, kern, name, ranges, streets, adjacent, location))
         by_id = {d.entry.id: d for d in drafts if d.entry.id is not None}
         for d in drafts:
             listed: set[str] = set()
@@ -914,6 +961,84 @@ class _Parser:
             f"{r2} overlaps {r1} of {first.entry.label}; buurten may share postcodes only if "
             "both list their streets (and no street is in both)",
         )
+
+    # -- geography -------------------------------------------------------------------------
+    def location(self, table: Mapping[str, Any], where: str) -> LatLon | None:
+        """A buurt's ``location = [latitude, longitude]``, or ``None`` (absent or wrong)."""
+        if "location" not in table:
+            return None
+        value = table["location"]
+        at = _at(where, "location")
+        if not isinstance(value, list) or len(value) != 2 or not all(map(_is_number, value)):
+            self.problem(
+                at,
+                "expected [latitude, longitude], two numbers in degrees such as "
+                f"[52.2336, 6.5839], got {_shape_of(value)}",
+            )
+            return None
+        lat, lon = float(value[0]), float(value[1])
+        reason = _degrees_problem(lat, lon, geojson=False)
+        if reason is not None:
+            self.problem(at, reason)
+            return None
+        return (lat, lon)
+
+    def geojson(self, raw: Mapping[str, Any], buurten: Mapping[str, _BuurtDraft]) -> None:
+        """Read the outlines (and points) of the gemeente's GeoJSON file into the drafts."""
+        table = raw.get("gemeente")
+        if not isinstance(table, dict) or "geojson" not in table:
+            return
+        name = self.string(table, "geojson", "gemeente")
+        if name is None:
+            return
+        path = self.base / name
+        doc = self.read_json(path, "gemeente.geojson")
+        if doc is None:
+            return
+        reader = _GeoJsonReader(str(path), buurten)
+        reader.read(doc)
+        self.problems.extend(reader.problems)
+
+    def read_json(self, path: Path, at: str) -> object:
+        """The parsed GeoJSON document, or ``None`` once its problem is reported."""
+        try:
+            if path.is_dir():
+                self.problem(at, f"{path} is a directory, not a GeoJSON file")
+                return None
+            size = path.stat().st_size
+            if size > GEOJSON_MAX_BYTES:
+                self.problem(
+                    at,
+                    f"{path} is {size / 2**20:.1f} MB, more than the "
+                    f"{GEOJSON_MAX_BYTES // 2**20} MB a map file may have; simplify the "
+                    "outlines first (the map needs no survey detail)",
+                )
+                return None
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.problem(at, f"file not found: {path} (a path relative to the network file)")
+            return None
+        except OSError as exc:
+            self.problem(at, f"cannot read {path}: {exc.strerror or exc}")
+            return None
+        label = str(path)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self.problems.append(
+                NetworkFileProblem(label, "", f"not UTF-8 text (byte {exc.start})")
+            )
+            return None
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            self.problems.append(NetworkFileProblem(label, where, f"invalid JSON: {exc.msg}"))
+        except ValueError as exc:  # NaN or Infinity
+            self.problems.append(NetworkFileProblem(label, "", f"invalid JSON: {exc}"))
+        except RecursionError:
+            self.problems.append(NetworkFileProblem(label, "", "invalid JSON: nested too deeply"))
+        return None
 
     def groups(
         self,
@@ -1036,6 +1161,233 @@ class _Parser:
 
 
 # ---------------------------------------------------------------------------------------------
+# Geography: positions and the GeoJSON file
+# ---------------------------------------------------------------------------------------------
+def _number(value: object) -> float | None:
+    """A JSON or TOML number as a float (a huge one as infinity); ``None`` for the rest."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _is_number(value: object) -> bool:
+    return _number(value) is not None
+
+
+def _shape_of(value: object) -> str:
+    """What a wrong coordinate pair is, for its problem."""
+    if not isinstance(value, list):
+        return _json_type(value)
+    if len(value) != 2:
+        return f"an array of {len(value)}"
+    bad = next(v for v in value if not _is_number(v))
+    return f"an array holding {_json_type(bad)}"
+
+
+def _json_type(value: object) -> str:
+    match value:
+        case None:
+            return "null"
+        case dict():
+            return "an object"
+    return _type_name(value)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _degrees_problem(lat: float, lon: float, *, geojson: bool) -> str | None:
+    """Why ``lat``, ``lon`` are not WGS84 degrees, or ``None`` when they are."""
+    order = "[longitude, latitude]" if geojson else "[latitude, longitude]"
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return f"{order} must be finite numbers"
+    if abs(lat) > 180 and abs(lon) > 180:
+        pair = f"[{_num(lon)}, {_num(lat)}]" if geojson else f"[{_num(lat)}, {_num(lon)}]"
+        return (
+            f"{pair} is not in degrees; it looks like a projected coordinate system (such as "
+            "the Dutch RD, in metres): use WGS84 degrees (EPSG:4326)"
+        )
+    if abs(lat) > 90:
+        hint = f"; are the two the other way round? write {order}" if abs(lon) <= 90 else ""
+        return f"latitude {_num(lat)} is outside -90..90{hint}"
+    if abs(lon) > 180:
+        return f"longitude {_num(lon)} is outside -180..180"
+    return None
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+class _GeoJsonReader:
+    """Walks a parsed GeoJSON document into the buurten's drafts, collecting problems.
+
+    Stops at the first :data:`_GEOJSON_SHOWN_PROBLEMS` problems (a wrong file is usually
+    wrong throughout) and once the outlines pass :data:`GEOJSON_MAX_POINTS`."""
+
+    def __init__(self, file: str, buurten: Mapping[str, _BuurtDraft]) -> None:
+        self.file = file
+        self.buurten = buurten
+        self.problems: list[NetworkFileProblem] = []
+        self.points = 0
+        #: Where each buurt's location came from, so a second one can say where the first is.
+        self.located = {b: "in the network file" for b, d in buurten.items() if d.location}
+
+    def problem(self, where: str, reason: str) -> None:
+        self.problems.append(NetworkFileProblem(self.file, where, reason))
+
+    @property
+    def done(self) -> bool:
+        return len(self.problems) >= _GEOJSON_SHOWN_PROBLEMS
+
+    def read(self, doc: object) -> None:
+        if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+            kind = doc.get("type") if isinstance(doc, dict) else None
+            got = f'type "{kind}"' if isinstance(kind, str) else _json_type(doc)
+            self.problem("", f"expected a GeoJSON FeatureCollection, got {got}")
+            return
+        features = doc.get("features")
+        if not isinstance(features, list):
+            self.problem("features", f"expected an array of features, got {_json_type(features)}")
+            return
+        for i, feature in enumerate(features):
+            if not self.feature(f"features[{i}]", feature):
+                return
+            if self.done:
+                self.problem("", f"stopped after {len(self.problems)} problems; fix these first")
+                return
+
+    def feature(self, where: str, feature: object) -> bool:
+        """Read one feature; ``False`` when reading must stop (too many points)."""
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            self.problem(where, 'expected a Feature (an object with "type": "Feature")')
+            return True
+        props = feature.get("properties")
+        key = "buurt" if isinstance(props, dict) and "buurt" in props else "id"
+        if not isinstance(props, dict) or key not in props:
+            self.problem(
+                _at(where, "properties"),
+                'names no buurt: give the feature "properties": {"buurt": "<buurt id>"}',
+            )
+            return True
+        at_id = f"{where}.properties.{key}"
+        bid = props[key]
+        if not isinstance(bid, str):
+            self.problem(at_id, f"expected a buurt id (a string), got {_json_type(bid)}")
+            return True
+        draft = self.buurten.get(bid)
+        if draft is None:
+            self.problem(at_id, f'unknown buurt "{bid}"{_suggest(bid, self.buurten)}')
+            return True
+        at = f"{where}.geometry"
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict):
+            self.problem(
+                at, f"expected a Polygon, MultiPolygon or Point, got {_json_type(geometry)}"
+            )
+            return True
+        kind, coords = geometry.get("type"), geometry.get("coordinates")
+        polygons: list[tuple[str, object]] = []
+        if kind == "Point":
+            self.point(f"{at}.coordinates", coords, bid, draft, where)
+        elif kind == "Polygon":
+            polygons.append((f"{at}.coordinates", coords))
+        elif kind == "MultiPolygon":
+            if not isinstance(coords, list):
+                self.problem(
+                    f"{at}.coordinates",
+                    f"expected an array of polygons, got {_json_type(coords)}",
+                )
+            else:
+                polygons.extend((f"{at}.coordinates[{j}]", p) for j, p in enumerate(coords))
+        else:
+            shown = f'"{kind}"' if isinstance(kind, str) else _json_type(kind)
+            self.problem(
+                f"{at}.type", f"{shown} is not supported: use Polygon, MultiPolygon or Point"
+            )
+        for path, polygon in polygons:
+            if not isinstance(polygon, list) or not polygon:
+                self.problem(path, "expected a polygon: an array of rings, the outer ring first")
+                continue
+            ring = self.ring(f"{path}[0]", polygon[0])
+            if ring is None:
+                if self.too_many():
+                    return False
+                continue
+            draft.outline.append(ring)
+        return True
+
+    def too_many(self) -> bool:
+        return self.points > GEOJSON_MAX_POINTS
+
+    def point(self, where: str, value: object, bid: str, draft: _BuurtDraft, feature: str) -> None:
+        position = self.position(where, value)
+        if position is None:
+            return
+        if bid in self.located:
+            self.problem(
+                where.rsplit(".", 1)[0],
+                f'buurt "{bid}" already has a location ({self.located[bid]}); give it once',
+            )
+            return
+        self.located[bid] = f"from {feature}"
+        self.points += 1
+        draft.location = position
+
+    def ring(self, where: str, value: object) -> Ring | None:
+        """The outer ring of a polygon, without its closing point; ``None`` when wrong or
+        when it would pass the limit on points (then the problem says so)."""
+        if not isinstance(value, list):
+            self.problem(
+                where,
+                "expected a ring: an array of [longitude, latitude] positions, "
+                f"got {_json_type(value)}",
+            )
+            return None
+        self.points += len(value)
+        if self.too_many():
+            self.problem(
+                "",
+                f"more than {GEOJSON_MAX_POINTS:,} points in all; simplify the outlines first "
+                "(the map needs no survey detail)",
+            )
+            return None
+        points: list[LatLon] = []
+        for k, item in enumerate(value):
+            position = self.position(f"{where}[{k}]", item)
+            if position is None:
+                return None  # one problem per ring is enough
+            points.append(position)
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()
+        if len(set(points)) < 3:
+            self.problem(where, f"a ring needs at least 3 different points, got {len(points)}")
+            return None
+        return tuple(points)
+
+    def position(self, where: str, value: object) -> LatLon | None:
+        """A GeoJSON position ``[longitude, latitude]`` (an altitude after them is ignored)
+        as ``(latitude, longitude)``."""
+        lon = _number(value[0]) if isinstance(value, list) and len(value) >= 2 else None
+        lat = _number(value[1]) if isinstance(value, list) and len(value) >= 2 else None
+        if lon is None or lat is None:
+            got = f"an array of {len(value)}" if isinstance(value, list) else _json_type(value)
+            if isinstance(value, list) and len(value) >= 2:
+                got = "an array holding " + _json_type(value[0] if lon is None else value[1])
+            self.problem(where, f"expected a position [longitude, latitude], got {got}")
+            return None
+        reason = _degrees_problem(lat, lon, geojson=True)
+        if reason is not None:
+            self.problem(where, reason)
+            return None
+        return (lat, lon)
+
+
+# ---------------------------------------------------------------------------------------------
 # Building the spec (only from a file without problems)
 # ---------------------------------------------------------------------------------------------
 def _build(
@@ -1061,6 +1413,8 @@ def _build(
             postcodes=tuple(d.postcodes),
             streets=frozenset(d.streets),
             adjacent=frozenset(neighbours[bid]),
+            location=d.location,
+            outline=tuple(d.outline),
         )
         for bid, d in buurten.items()
     )

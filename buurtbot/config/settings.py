@@ -84,6 +84,9 @@ class Settings:
     signal_rate: float = 1.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    #: The address people open the web pages at (behind a proxy: its https:// address).
+    #: Sign-in links of the dashboard use it; without it, http://web_host:web_port.
+    web_public_url: str | None = None
     log_level: str = "INFO"
 
     @property
@@ -135,6 +138,16 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return cls(**values)
+
+    @property
+    def web_url(self) -> str:
+        """Where people reach the web pages: the public address, else the listening one."""
+        if self.web_public_url:
+            return self.web_public_url
+        wildcard = self.web_host in ("0.0.0.0", "::", "")  # noqa: S104 - only compared
+        host = "127.0.0.1" if wildcard else self.web_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.web_port}"
 
     @property
     def telegram_listen(self) -> tuple[str, int]:
@@ -237,6 +250,11 @@ def _convert(
     if name == "telegram_webhook_url" and not text.startswith("https://"):
         problems.append(f"{origin}: Telegram posts only to https:// addresses")
         return None
+    if name == "web_public_url":
+        if not text.startswith(("http://", "https://")) or any(c.isspace() for c in text):
+            problems.append(f"{origin}: expected an http:// or https:// address")
+            return None
+        return text.rstrip("/")
     if name == "telegram_base_url" and not text.startswith(("http://", "https://")):
         problems.append(f"{origin}: expected an http:// or https:// URL")
         return None

@@ -113,6 +113,16 @@ class SendFile(Action):
     caption: RichText | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendImage(Action):
+    """Send a picture (``content`` is a PNG image, ``filename`` ends in ``.png``) shown in
+    the chat, with an optional caption. Only where the platform can send images."""
+
+    filename: str
+    content: bytes
+    caption: RichText | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     """What performing an action gave back; ``message`` is set for sent messages."""

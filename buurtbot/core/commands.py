@@ -22,6 +22,7 @@ class Command(enum.StrEnum):
     CALLED_112 = "112"
     ESCALATE = "escalate"
     FORWARD = "forward"
+    FOLLOWUP = "followup"
     WARN = "warn"
     WARNS = "warns"
     UNWARN = "unwarn"
@@ -54,6 +55,7 @@ ALIASES: dict[Command, tuple[str, ...]] = {
     Command.CALLED_112: ("112",),
     Command.ESCALATE: ("escalate", "escaleer"),
     Command.FORWARD: ("forward", "doorsturen"),
+    Command.FOLLOWUP: ("followup", "opvolging"),
     Command.WARN: ("warn", "waarschuw"),
     Command.WARNS: ("warns", "waarschuwingen"),
     Command.UNWARN: ("unwarn", "intrekken"),

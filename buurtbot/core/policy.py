@@ -69,6 +69,7 @@ class Who(enum.Enum):
     EIGENAAR_OR_HOOFDCOORDINATOR = "eigenaar-or-hoofdcoordinator"
     REGIE = "regie"  # hoofdcoordinator, contactpersoon or politie
     REGIE_STAFF = "regie-staff"  # hoofdcoordinator or contactpersoon
+    BEHEERDER_OR_REGIE = "beheerder-or-regie"  # a beheerder anywhere in the gemeente, or regie
     HOOFDCOORDINATOR = "hoofdcoordinator"
     MEMBER_REGIE = "member-regie"
     MEMBER_REGIE_STAFF = "member-regie-staff"
@@ -80,6 +81,7 @@ _REGIE = frozenset(
 )
 _REGIE_STAFF = frozenset({GemeenteRole.HOOFDCOORDINATOR, GemeenteRole.CONTACTPERSOON})
 _HOOFD = frozenset({GemeenteRole.HOOFDCOORDINATOR})
+_BEHEERDER_OR_REGIE = _REGIE | {GemeenteRole.COORDINATOR}  # every beheerder is a coordinator
 
 P = Place
 EVERYWHERE = (P.PRIVATE, P.BUURTGROEP, P.COORDINATORENGROEP, P.REGIEGROEP, P.UNKNOWN_CHAT)
@@ -105,6 +107,12 @@ GRANTS: dict[Command, dict[Place, Who]] = {
     Command.UNWARN: {P.BUURTGROEP: Who.BEHEERDER, P.REGIEGROEP: Who.MEMBER_REGIE_STAFF},
     Command.WARNS: {P.PRIVATE: Who.KNOWN, P.BUURTGROEP: Who.MEMBER, P.REGIEGROEP: Who.MEMBER_REGIE},
     Command.FORWARD: {P.REGIEGROEP: Who.MEMBER_REGIE_STAFF},
+    # Which escalation: the handler checks (its own buurtgroep's; privately, a beheerder's own).
+    Command.FOLLOWUP: {
+        P.BUURTGROEP: Who.BEHEERDER,
+        P.PRIVATE: Who.BEHEERDER_OR_REGIE,
+        P.REGIEGROEP: Who.MEMBER_REGIE,
+    },
     Command.UNBLOCK: {P.REGIEGROEP: Who.MEMBER_REGIE_STAFF},
     Command.LOG: {P.PRIVATE: Who.REGIE, P.REGIEGROEP: Who.MEMBER_REGIE},
     Command.STATUS: {P.PRIVATE: Who.REGIE_STAFF, P.REGIEGROEP: Who.MEMBER_REGIE_STAFF},
@@ -156,6 +164,8 @@ def _unmet(who: Who, actor: Actor) -> Refusal | None:
             return None if roles & _REGIE else Refusal.NOT_ALLOWED
         case Who.REGIE_STAFF:
             return None if roles & _REGIE_STAFF else Refusal.NOT_ALLOWED
+        case Who.BEHEERDER_OR_REGIE:
+            return None if roles & _BEHEERDER_OR_REGIE else Refusal.NOT_ALLOWED
         case Who.HOOFDCOORDINATOR:
             return None if roles & _HOOFD else Refusal.NOT_ALLOWED
         case Who.MEMBER_REGIE | Who.MEMBER_REGIE_STAFF | Who.MEMBER_HOOFDCOORDINATOR:

@@ -22,12 +22,14 @@ from buurtbot.core.domain.aanmelding import (
     Invite,
 )
 from buurtbot.core.domain.audit import AuditEntry
+from buurtbot.core.domain.dashboard import DashboardAccess
 from buurtbot.core.domain.dialogue import Dialogue
 from buurtbot.core.domain.escalation import Escalation, EscalationDelivery, EscalationId
 from buurtbot.core.domain.melding import Melding, MeldingId
 from buurtbot.core.domain.model import GemeenteRole, Membership, Person
 from buurtbot.core.domain.moderation import Block, Warning, WarningId
 from buurtbot.core.domain.network import Network
+from buurtbot.core.domain.weekly_chart import WeeklyChart
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.ids import (
     BuurtId,
@@ -68,6 +70,7 @@ class Capabilities:
     the bot's approval. ``add_members``: the bot can add an account directly.
     ``remove_members``, ``delete_messages``, ``edit_messages``, ``admin_rights``: as named.
     ``send_files``: the bot can send a document (a file with a name) in a chat.
+    ``send_images``: the bot can send a picture (a PNG image) that the chat shows as one.
     ``max_text_length``: the longest text one message may carry.
     ``rate_limits``: how fast the bot may send there.
     """
@@ -81,6 +84,7 @@ class Capabilities:
     edit_messages: bool = False
     admin_rights: bool = False
     send_files: bool = False
+    send_images: bool = False
     max_text_length: int = 4096
     rate_limits: RateLimits = field(default_factory=RateLimits)
 
@@ -201,6 +205,22 @@ class ChatPort(abc.ABC):
         after :meth:`initialize`; the result goes to :meth:`BuurtBot.record_health`.
         """
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------------
+class ChartRenderer(abc.ABC):
+    """Draws the charts the core describes as data (the weekly digest's)."""
+
+    @abc.abstractmethod
+    def weekly_counts_png(self, chart: WeeklyChart) -> bytes:
+        """``chart`` as a PNG image: a line per series over its weeks, with its title, axis
+        labels and legend; the ``empty_note`` where it has nothing to show.
+
+        The same chart gives the same bytes. Called from the scheduled jobs, off the event
+        loop, possibly from several threads at once. May raise: the caller goes on without.
+        """
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +486,40 @@ class EscalationRepository(abc.ABC):
         """The newest escalations of the gemeente, newest first."""
 
     @abc.abstractmethod
+    def original_times_since(
+        self, gemeente_id: GemeenteId, since: datetime
+    ) -> list[tuple[GroupId, datetime]]:
+        """The source group and time of each of the gemeente's escalations made at or after
+        ``since`` that is not a forward (``forwarded_from`` is ``None``), oldest first.
+
+        Only these two values, for counting (the digest's chart): no text is read."""
+
+    @abc.abstractmethod
+    def with_id_prefix(self, prefix: str, limit: int) -> list[Escalation]:
+        """Escalations of any gemeente whose id starts with ``prefix`` (a short id as people
+        type it), at most ``limit``, newest first. ``prefix`` is matched literally."""
+
+    @abc.abstractmethod
+    def record_follow_up(
+        self, escalation_id: EscalationId, *, at: datetime, by: PersonId, note: str
+    ) -> bool:
+        """Record the police follow-up; ``False`` when the escalation has one already (the
+        first stays). Raises :class:`KeyError` for an unknown escalation or person."""
+
+    @abc.abstractmethod
+    def police_unfollowed_before(
+        self, gemeente_id: GemeenteId, before: datetime, limit: int
+    ) -> list[Escalation]:
+        """The gemeente's escalations marked for the police (a delivery to a police liaison)
+        before ``before``, without a follow-up and not reminded of it: at most ``limit``,
+        oldest first."""
+
+    @abc.abstractmethod
+    def mark_police_reminded(self, escalation_id: EscalationId, at: datetime) -> bool:
+        """Record that the missing follow-up was reminded of; ``False`` when it was already
+        (the first time stays). Raises :class:`KeyError` for an unknown escalation."""
+
+    @abc.abstractmethod
     def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
         """Delete the gemeente's escalations made before ``before``, their text and their
         deliveries with them; how many went. Forwards of one stay, without the link."""
@@ -617,6 +671,84 @@ class BotStateRepository(abc.ABC):
         ``now`` is kept as the time of the change."""
 
 
+class DashboardAccessRepository(abc.ABC):
+    """Sign-in links and sessions of the regie dashboard, by the hash of their token."""
+
+    @abc.abstractmethod
+    def add(self, access: DashboardAccess) -> None: ...
+
+    @abc.abstractmethod
+    def take_link(self, token_hash: str, now: datetime) -> DashboardAccess | None:
+        """The unexpired link with this hash, deleted in the same step: of two requests
+        racing with one link, at most one gets it."""
+
+    @abc.abstractmethod
+    def session(self, token_hash: str, now: datetime) -> DashboardAccess | None:
+        """The unexpired session with this hash."""
+
+    @abc.abstractmethod
+    def end(self, token_hash: str) -> None:
+        """Forget a link or session (sign-out); unknown hashes are ignored."""
+
+    @abc.abstractmethod
+    def delete_expired(self, now: datetime) -> int:
+        """Forget every link and session that has expired; how many went."""
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationQuery:
+    """Which escalations of a gemeente the dashboard shows: original ones (not the
+    regiegroep's forwards of them) escalated in ``[since, until)``.
+
+    ``groups``: only from these buurtgroepen (``None``: from all). ``called_112``: only
+    those whose melding had (``True``) or had not (``False``) a 112 call.
+    """
+
+    gemeente_id: GemeenteId
+    since: datetime
+    until: datetime
+    groups: frozenset[GroupId] | None = None
+    category: str | None = None
+    called_112: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSummary:
+    """One row of the dashboard's table; ``called_112_at`` comes from its melding."""
+
+    id: EscalationId
+    escalated_at: datetime
+    source_group: GroupId
+    scope: str
+    category: str | None
+    text: str
+    called_112_at: datetime | None
+
+
+class OverviewQueries(abc.ABC):
+    """Read-only questions of the regie dashboard, each one indexed query however large
+    the gemeente's history grows."""
+
+    @abc.abstractmethod
+    def counts_per_group(self, query: EscalationQuery) -> dict[GroupId, int]:
+        """How many escalations each buurtgroep had (groups without any are left out)."""
+
+    @abc.abstractmethod
+    def counts_per_day(self, query: EscalationQuery, timezone: str) -> dict[date, int]:
+        """How many escalations there were on each day (in ``timezone``; days without any
+        are left out)."""
+
+    @abc.abstractmethod
+    def escalations(
+        self, query: EscalationQuery, *, limit: int, offset: int = 0
+    ) -> list[EscalationSummary]:
+        """The escalations, newest first."""
+
+    @abc.abstractmethod
+    def group_sizes(self, gemeente_id: GemeenteId) -> dict[GroupId, tuple[int, int]]:
+        """Per group of the gemeente: (members, beheerders) the bot knows of."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over all repositories: everything commits together or not at all."""
 
@@ -637,6 +769,9 @@ class UnitOfWork(abc.ABC):
     invites: InviteRepository
     attempts: Attempts
     bot_state: BotStateRepository
+    dashboard: DashboardAccessRepository
+    #: Only the SQL unit of work answers these (the dashboard always runs on a database).
+    overview: OverviewQueries
 
     def __enter__(self) -> Self:
         return self

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import pty
 import re
+import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -155,6 +158,9 @@ DEMO_STEPS = {
         "[Buurtpreventie Goor West · signal] Henk Scholten: Twee mannen met een ladder",
         "[Regiegroep Hof van Twente · telegram] bot: ⬆ Doorgezet vanuit Goor West",
         "[Buurtpreventie Goor Centrum · telegram] bot: ⬆ Doorgezet vanuit Goor West",
+        # the hoofdcoordinator's sign-in link to the dashboard, privately
+        "[private · Hanneke Pierik] bot (↩ #101): Dashboard van Hof van Twente",
+        "/dashboard/login?token=",
     ],
     "en": [
         "House rules of buurtpreventie",
@@ -180,6 +186,8 @@ DEMO_STEPS = {
         "[Buurtpreventie Goor West · signal] Henk Scholten: Two men with a ladder",
         "[Regiegroep Hof van Twente · telegram] bot: ⬆ Escalated from Goor West",
         "[Buurtpreventie Goor Centrum · telegram] bot: ⬆ Escalated from Goor West",
+        "[private · Hanneke Pierik] bot (↩ #101): Dashboard of Hof van Twente",
+        "/dashboard/login?token=",
     ],
 }
 
@@ -201,6 +209,52 @@ def test_demo_plays_every_flow_in_both_languages(tmp_path: Path, locale: str) ->
     # The copied number and token are the real ones: nothing on the screen was missing.
     assert "(nothing on the screen offers" not in result.stdout
     assert not (tmp_path / "bot.db").exists(), "the demo must not touch the real database"
+
+
+def test_the_demo_in_a_terminal_serves_its_dashboard_until_ctrl_c(tmp_path: Path) -> None:
+    """Run by a person (standard input a terminal), the demo keeps the web server up after
+    its script, so the sign-in link it printed opens the demo's dashboard; Ctrl+C ends it."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUURTBOT_")} | {
+        "BUURTBOT_WEB_PORT": str(port),
+        "PYTHONUTF8": "1",
+    }
+    terminal, tty = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "buurtbot", "demo", "--locale", "en"],
+        stdin=tty,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    os.close(tty)
+    try:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        link = None
+        while link is None and (line := process.stdout.readline()):
+            found = re.search(rf"(http://127\.0\.0\.1:{port}/dashboard/login\?token=\S+)", line)
+            link = found.group(1) if found else None
+        assert link is not None
+        said = ""
+        while "Ctrl+C" not in said and (line := process.stderr.readline()):
+            said += line  # the script has ended; the demo now only serves
+        assert f"http://127.0.0.1:{port}/dashboard" in said, said
+        with urllib.request.urlopen(link, timeout=10) as response:
+            page = response.read().decode()
+        assert 'id="sign-in"' in page
+        assert "Sign in to the dashboard" in page
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=30)
+    finally:
+        os.close(terminal)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, rest
+    assert "Traceback" not in said + rest
 
 
 def test_network_show_prints_the_tree_of_hof_van_twente(tmp_path: Path) -> None:

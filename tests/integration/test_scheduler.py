@@ -4,7 +4,9 @@ missed jobs run once after a restart, and the retention deletes work on real dat
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,9 +28,12 @@ from buurtbot.core.domain.melding import Melding
 from buurtbot.core.domain.model import Person
 from buurtbot.core.domain.moderation import Warning, WarningReason
 from buurtbot.core.domain.network import Network
+from buurtbot.core.domain.weekly_chart import WeeklyChart
 from buurtbot.core.ids import GroupId, MessageRef, PersonId
+from buurtbot.core.ports import Capabilities, ChartRenderer
 from buurtbot.core.services import jobs
 from buurtbot.core.text import RichText
+from tests.images import tiny_png
 from tests.integration.conftest import GEMEENTE, UowFactory
 from tests.world import TRANSLATORS, FixedClock, World
 
@@ -128,6 +133,52 @@ async def test_a_job_missed_while_down_runs_once_after_a_restart(tmp_path: Any) 
         assert not any(r.changed for r in after.reports[len(jobs.JOBS) :])
     finally:
         await after.stop()
+
+
+async def test_the_digest_chart_is_drawn_while_the_database_thread_is_free(
+    tmp_path: Any,
+) -> None:
+    """The database thread serves every chat: drawing (a second or more) must not hold it."""
+    world = World()
+    world.clock.at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday
+    database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
+
+    async def on_database(fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(database, fn)
+
+    class Probe(ChartRenderer):
+        def __init__(self) -> None:
+            self.threads: list[str] = []
+
+        def weekly_counts_png(self, chart: WeeklyChart) -> bytes:
+            self.threads.append(threading.current_thread().name)
+            # On the database thread this would wait for itself (and time out).
+            database.submit(lambda: None).result(timeout=5)
+            return tiny_png(640, 360)
+
+    probe = Probe()
+    platform = world.group("regie").chat.platform
+    ctx = jobs.JobContext(
+        world.uow_factory,
+        TRANSLATORS,
+        world.clock,
+        {platform: Capabilities(send_images=True)},
+        charts=probe,
+    )
+    scheduler = JobScheduler(ctx, FileLock(tmp_path / "x.lock"), on_database)
+    try:
+        await scheduler.start()
+        [digest] = [r for r in scheduler.reports if r.job == "digest"]
+        assert digest.counts == {"sent": 1, "charts": 1}
+        assert len(probe.threads) == 1
+        assert not probe.threads[0].startswith("database")
+        keys = {r.key for r in world.store.state.outbox.values() if r.key.startswith("digest:")}
+        assert keys == {"digest:hof-van-twente:2026-W49", "digest:hof-van-twente:2026-W49:chart"}
+        assert await scheduler.run("digest") is not None  # again: nothing drawn or queued
+        assert len(probe.threads) == 1
+    finally:
+        await scheduler.stop()
+        database.shutdown()
 
 
 async def test_the_schedule_is_coalesced_and_the_digest_is_monday_at_eight(tmp_path: Any) -> None:

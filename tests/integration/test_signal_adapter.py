@@ -25,6 +25,7 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
@@ -44,6 +45,7 @@ from buurtbot.core.ports import (
 )
 from buurtbot.core.text import RichText, bold
 from tests.eventually import eventually
+from tests.images import PNG_SIGNATURE, tiny_png
 from tests.standins.signal_api import SignalStandIn
 
 BOT = "+31612345678"
@@ -525,6 +527,29 @@ async def test_a_file_goes_as_an_attachment(standin: SignalStandIn, adapter: Sig
     head, _, data = attachment.partition("base64,")
     assert head == "data:application/json;filename=mijn_gegevens_.._data.json;"
     assert base64.b64decode(data) == content
+
+
+async def test_an_image_goes_as_a_png_attachment_with_its_caption(
+    standin: SignalStandIn, group: str, adapter: SignalAdapter
+) -> None:
+    png = tiny_png(640, 360)
+    chat = ChatRef(Platform.SIGNAL, group)
+    result = await adapter.perform(
+        SendImage(
+            chat=chat,
+            filename="hof-van-twente-2026-W49",  # no extension: the type is still image/png
+            content=png,
+            caption=RichText.of("Escalaties per kern"),
+        )
+    )
+    (sent,) = standin.messages_to(group)
+    assert sent.message == "Escalaties per kern"
+    (attachment,) = sent.base64_attachments
+    head, _, data = attachment.partition("base64,")
+    assert head == "data:image/png;filename=hof-van-twente-2026-W49;"
+    assert base64.b64decode(data) == png
+    assert base64.b64decode(data).startswith(PNG_SIGNATURE)
+    assert result.message == MessageRef(chat, f"{sent.timestamp}:{BOT}")
 
 
 async def test_members_and_admins(

@@ -115,6 +115,10 @@ MSG_B = MessageRef(BG_B.chat, "1700000000000")
 @pytest.fixture
 def stored(uow_factory: UowFactory) -> UowFactory:
     """``uow_factory`` on a store holding two gemeenten and a few persons."""
+    return store_two_gemeenten(uow_factory)
+
+
+def store_two_gemeenten(uow_factory: UowFactory) -> UowFactory:
     with uow_factory() as uow:
         uow.networks.save(NETWORK_G)
         uow.networks.save(NETWORK_H)
@@ -411,6 +415,53 @@ def test_recent_escalations_are_the_gemeentes_newest_first(stored: UowFactory) -
         assert [e.id for e in uow.escalations.recent(G, 2)] == ["e1", "e2"]
         assert [e.id for e in uow.escalations.recent(H, 10)] == ["h1"]
         assert uow.escalations.recent(G, 0) == []
+
+
+def test_original_escalation_times_since_leave_out_forwards_and_older_ones(
+    stored: UowFactory,
+) -> None:
+    with stored() as uow:
+        for n, (group, minutes) in enumerate([(BG_A, 30), (BG_B, -1), (BG_B, 0), (BG_A, 10)]):
+            uow.escalations.add(
+                escalation(
+                    f"e{n}",
+                    source_group=group.id,
+                    source_message=MessageRef(group.chat, str(n)),
+                    escalated_at=T0 + timedelta(minutes=minutes),
+                )
+            )
+        uow.escalations.add(  # a forward down from the regiegroep: not an escalation of its own
+            escalation(
+                "fwd",
+                source_group=REGIE.id,
+                source_message=MessageRef(REGIE.chat, "900"),
+                forwarded_from=EscalationId("e0"),
+                escalated_at=T0 + timedelta(minutes=40),
+            )
+        )
+        uow.escalations.add(
+            escalation(
+                "h1",
+                gemeente_id=H,
+                source_group=H_REGIE.id,
+                source_message=MessageRef(H_REGIE.chat, "1"),
+                escalated_by=PersonId("h:hans"),
+                escalated_at=T0 + timedelta(minutes=5),
+            )
+        )
+        uow.commit()
+    with stored() as uow:
+        times = uow.escalations.original_times_since(G, T0)
+        assert times == [
+            (BG_B.id, T0),
+            (BG_A.id, T0 + timedelta(minutes=10)),
+            (BG_A.id, T0 + timedelta(minutes=30)),
+        ]
+        assert all(at.utcoffset() == timedelta(0) for _, at in times)  # aware, in UTC
+        assert uow.escalations.original_times_since(H, T0) == [
+            (H_REGIE.id, T0 + timedelta(minutes=5))
+        ]
+        assert uow.escalations.original_times_since(G, T0 + timedelta(hours=1)) == []
 
 
 def test_a_delivery_is_recorded_once_per_target(stored: UowFactory) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from buurtbot.adapters.sql import current_revision, downgrade, head_revision, upgrade
 from buurtbot.adapters.sql.orm import Base
@@ -33,13 +33,22 @@ TABLES_0002 = TABLES_0001 | {
     "nudge",
 }
 TABLES_0003 = TABLES_0002 | {"aanmelding", "invite", "attempt"}
-TABLES = TABLES_0003 | {"bot_state"}
+TABLES_0005 = TABLES_0003 | {"bot_state"}
+TABLES = TABLES_0005 | {"dashboard_access"}
 
 
 def _differences(engine: Engine) -> list[object]:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(context, Base.metadata))
+
+
+def _insert_gemeente(conn: Connection, policy: str = "{}") -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO gemeente (id, name, timezone, default_locale, warning_threshold, "
+        "warning_expiry_days, retention_days, max_mede_beheerders, active, revision, policy) "
+        f"VALUES ('g', 'G', 'Europe/Amsterdam', 'nl', 3, 90, 180, 3, true, 1, '{policy}')"
+    )
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -53,7 +62,8 @@ def test_the_orm_covers_the_expected_tables() -> None:
 def test_upgrade_gives_exactly_the_orm_schema(engine: Engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision()
+    assert head_revision() >= "0006"  # the newest revision at least (zero-padded: comparable)
     assert _tables(engine) == TABLES
     assert _differences(engine) == []
 
@@ -72,7 +82,7 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert _tables(engine) == set()
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision()
     assert _differences(engine) == []
 
 
@@ -81,11 +91,7 @@ def test_downgrade_to_the_initial_schema_keeps_the_data_and_upgrade_again(
 ) -> None:
     upgrade(engine)
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO gemeente (id, name, timezone, default_locale, warning_threshold, "
-            "warning_expiry_days, retention_days, max_mede_beheerders, active, revision, policy) "
-            "VALUES ('g', 'G', 'Europe/Amsterdam', 'nl', 3, 90, 180, 3, true, 1, '{}')"
-        )
+        _insert_gemeente(conn)
         conn.exec_driver_sql("INSERT INTO kern VALUES ('g', 'goor', 'Goor', 0, true)")
     downgrade(engine, "0001")
     assert current_revision(engine) == "0001"
@@ -107,12 +113,7 @@ def test_downgrade_to_0002_drops_only_the_signup_tables_and_upgrade_again(
 ) -> None:
     upgrade(engine)
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO gemeente (id, name, timezone, default_locale, warning_threshold, "
-            "warning_expiry_days, retention_days, max_mede_beheerders, active, revision, policy) "
-            "VALUES ('g', 'G', 'Europe/Amsterdam', 'nl', 3, 90, 180, 3, true, 1, "
-            "'{\"invite_valid_days\": 14}')"
-        )
+        _insert_gemeente(conn, '{"invite_valid_days": 14}')
         conn.exec_driver_sql("INSERT INTO kern VALUES ('g', 'goor', 'Goor', 0, true)")
         conn.exec_driver_sql(
             "INSERT INTO person (id, gemeente_id, display_name) VALUES ('p', 'g', 'P')"
@@ -132,12 +133,35 @@ def test_downgrade_to_0002_drops_only_the_signup_tables_and_upgrade_again(
         policy = conn.exec_driver_sql("SELECT policy FROM gemeente").scalar_one()
     assert policy in ({"invite_valid_days": 14}, '{"invite_valid_days": 14}')
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision()
     assert _differences(engine) == []
+
+
+def test_downgrade_to_0005_keeps_the_escalations_and_upgrade_again(engine: Engine) -> None:
+    """0006 only adds: going back drops the dashboard's table, indexes and the buurt's
+    geography, and nothing else."""
+    upgrade(engine)
+    with engine.begin() as conn:
+        _insert_gemeente(conn)
+        conn.exec_driver_sql("INSERT INTO kern VALUES ('g', 'k', 'K', 0, true)")
+        conn.exec_driver_sql(
+            "INSERT INTO buurt (gemeente_id, id, kern_id, name, postcodes, streets, adjacent, "
+            "position, active, location) VALUES ('g', 'b', 'k', 'B', '[]', '[]', '[]', 0, true, "
+            "'[52.2, 6.5]')"
+        )
+    downgrade(engine, "0005")
+    assert _tables(engine) == TABLES_0005
+    assert "location" not in {c["name"] for c in inspect(engine).get_columns("buurt")}
+    indexes = {i["name"] for i in inspect(engine).get_indexes("escalation")}
+    assert not indexes & {"ix_escalation_overview", "ix_escalation_source_group_time"}
+    upgrade(engine)
+    assert _differences(engine) == []
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM buurt").scalar_one() == 1
 
 
 def test_upgrade_from_a_url(database_url: str, engine: Engine) -> None:
     upgrade(database_url)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision()
     upgrade(database_url)  # already at head: nothing to do, no error
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision()

@@ -27,6 +27,7 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
@@ -36,6 +37,8 @@ from buurtbot.core.text import RichText, Span, bold, code, italic
 GROUP = ChatRef(Platform.TELEGRAM, "-100123")
 PRIVATE = ChatRef(Platform.SIGNAL, "+31612345678", private=True)
 USER = PlatformIdentity(Platform.SIGNAL, "+31612345678")
+#: The PNG signature and the start of an IHDR chunk: binary that is not valid UTF-8.
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x80"
 
 EXAMPLES: dict[type[Action], list[Action]] = {
     SendText: [
@@ -102,6 +105,15 @@ EXAMPLES: dict[type[Action], list[Action]] = {
         ),
         SendFile(chat=GROUP, filename="leeg", content=b"", caption=RichText()),
     ],
+    SendImage: [
+        SendImage(chat=GROUP, filename="grafiek.png", content=PNG_BYTES),
+        SendImage(
+            chat=ChatRef(Platform.SIGNAL, "group.abc="),
+            filename="hof-van-twente-2026-W49.png",
+            content=PNG_BYTES + bytes(range(256)),
+            caption=RichText.of(bold("Escalaties per kern"), " 📈 <b>"),
+        ),
+    ],
 }
 
 
@@ -166,6 +178,15 @@ def test_file_content_is_stored_as_base64() -> None:
     data = action_to_json(SendFile(chat=PRIVATE, filename="f.txt", content=b"hoi"))
     assert data["content"] == "aG9p"
     assert data["caption"] is None
+
+
+def test_an_image_is_stored_as_base64_under_its_own_kind() -> None:
+    image = SendImage(chat=GROUP, filename="g.png", content=PNG_BYTES[:8])
+    data = action_to_json(image)
+    assert data["kind"] == "send_image"
+    assert data["content"] == "iVBORw0KGgo="
+    assert action_from_json(data) == image
+    assert not isinstance(action_from_json(data), SendFile)
 
 
 def test_the_stored_form_is_stable() -> None:

@@ -21,12 +21,14 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
 from buurtbot.core.ids import ChatRef, MessageRef, Platform, PlatformIdentity
 from buurtbot.core.ports import PermanentDeliveryError, TransientDeliveryError
 from buurtbot.core.text import RichText, bold
+from tests.images import PNG_SIGNATURE, chart_png
 from tests.standins.telegram_api import TelegramStandIn
 
 GROUP = -1001
@@ -107,6 +109,30 @@ async def test_edit_copy_and_file(bot: Bot, standin: TelegramStandIn) -> None:
     )
     document = standin.messages_in(GROUP)[-1]
     assert (document.document_name, document.document_bytes) == ("gegevens.json", b'{"a": 1}')
+
+
+async def test_an_image_goes_as_a_photo_with_its_caption(
+    bot: Bot, standin: TelegramStandIn
+) -> None:
+    png = chart_png()
+    result = await perform(
+        bot,
+        SendImage(
+            chat=CHAT, filename="g-2026-W49.png", content=png, caption=RichText.of(bold("Grafiek"))
+        ),
+    )
+    photo = standin.messages_in(GROUP)[-1]
+    assert photo.method == "sendphoto"
+    assert photo.photo_bytes == png
+    assert photo.photo_bytes is not None
+    assert photo.photo_bytes.startswith(PNG_SIGNATURE)
+    assert (photo.text, photo.visible, photo.parse_mode) == ("<b>Grafiek</b>", "Grafiek", "HTML")
+    assert result.message == MessageRef(CHAT, str(photo.message_id))
+
+
+async def test_an_image_telegram_cannot_read_is_a_permanent_failure(bot: Bot) -> None:
+    with pytest.raises(PermanentDeliveryError, match=r"(?i)image_process_failed"):
+        await perform(bot, SendImage(chat=CHAT, filename="x.png", content=b"not a picture"))
 
 
 async def test_invites_join_requests_removal_and_admin_rights(

@@ -47,6 +47,7 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 
+from tests.images import tiny_png
 from tests.standins.telegram_api import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,6 +211,31 @@ async def test_replies_copies_forwards_edits_and_documents(
     )
     # a copy of a message the bot sent works too
     await bot.copy_message(GROUP, OTHER_GROUP, copied.message_id)
+
+
+async def test_photos_come_back_in_sizes_and_can_be_sent_again(
+    standin: TelegramStandIn, bot: Bot
+) -> None:
+    png = tiny_png(640, 360)
+    sent = await bot.send_photo(GROUP, png, caption="<b>Grafiek</b>", parse_mode=ParseMode.HTML)
+    assert [(p.width, p.height) for p in sent.photo] == [(90, 51), (320, 180), (640, 360)]
+    assert sent.photo[-1].file_size == len(png)
+    assert sent.caption == "Grafiek"
+    assert (standin.sent[-1].method, standin.sent[-1].photo_bytes) == ("sendphoto", png)
+
+    again = await bot.send_photo(OTHER_GROUP, sent.photo[-1].file_id)
+    assert again.photo[-1].file_id == sent.photo[-1].file_id
+    assert standin.sent[-1].photo_bytes is None  # nothing was uploaded
+
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+        await bot.send_photo(GROUP, b"%PDF-1.4 not a photo")
+    with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+        await bot.send_photo(GROUP, tiny_png(2100, 100))
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+        await bot.send_photo(GROUP, "no-such-file")
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
+        await bot.send_photo(GROUP, png, caption="x" * 1025)
+    assert [m.method for m in standin.sent] == ["sendphoto", "sendphoto"]
 
 
 # -- updates ----------------------------------------------------------------------------------

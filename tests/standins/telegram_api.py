@@ -44,6 +44,8 @@ JSON = dict[str, Any]
 HOST: Final = "127.0.0.1"
 MAX_TEXT_LENGTH: Final = 4096
 MAX_CAPTION_LENGTH: Final = 1024
+MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024  # sendPhoto: at most 10 MB
+MAX_PHOTO_SIDES: Final = 10_000  # sendPhoto: width and height together
 MAX_INVITE_LINK_NAME: Final = 32
 LENIENCY_SECONDS: Final = 0.05
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
@@ -141,6 +143,7 @@ _STRING_PARAMS: Final = frozenset(
         "business_connection_id",
         "message_effect_id",
         "document",
+        "photo",
     }
 )
 _COMMAND_RE: Final = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
@@ -187,6 +190,8 @@ class SentMessage:
     at: float
     document_name: str | None = None
     document_bytes: bytes | None = None
+    #: An uploaded photo (sendPhoto) as the bot sent it, before any re-encoding.
+    photo_bytes: bytes | None = None
 
 
 @dataclass
@@ -493,6 +498,26 @@ def html_visible_text(text: str) -> str:
     if stack:
         raise _HtmlError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
     return "".join(out)
+
+
+PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG image (what Telegram reads as a photo here);
+    ``None`` for anything else."""
+    if content.startswith(PNG_SIGNATURE) and content[12:16] == b"IHDR" and len(content) >= 24:
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 <= len(content) and content[at] == 0xFF:
+            marker = content[at + 1]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header
+                height = int.from_bytes(content[at + 5 : at + 7], "big")
+                width = int.from_bytes(content[at + 7 : at + 9], "big")
+                return (width, height) if width and height else None
+            at += 2 + int.from_bytes(content[at + 2 : at + 4], "big")
+    return None
 
 
 def visible_text(text: str, parse_mode: str | None) -> str:
@@ -1176,6 +1201,7 @@ class TelegramStandIn:
         parse_mode: str | None,
         reply_markup: JSON | None,
         document: UploadedFile | None = None,
+        photo: UploadedFile | None = None,
     ) -> SentMessage:
         reply = message.get("reply_to_message")
         sent = SentMessage(
@@ -1190,6 +1216,7 @@ class TelegramStandIn:
             at=time.monotonic(),
             document_name=document.filename if document else None,
             document_bytes=document.content if document else None,
+            photo_bytes=photo.content if photo else None,
         )
         self.sent.append(sent)
         return sent
@@ -1488,6 +1515,65 @@ class TelegramStandIn:
             parse_mode=parse_mode,
             reply_markup=markup,
             document=upload,
+        )
+        return message
+
+    async def _api_sendphoto(self, params: JSON) -> JSON:
+        """A photo uploaded (multipart field ``photo``) or sent again by its file_id; the
+        message carries it as PhotoSize objects, smallest first (thumbnails, then itself)."""
+        chat = self._chat(params)
+        self._check_target(chat)
+        photo = params.get("photo")
+        upload: UploadedFile | None = None
+        if isinstance(photo, UploadedFile):
+            upload = photo
+            size = image_size(photo.content)
+            if size is None:
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            if len(photo.content) > MAX_PHOTO_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
+            width, height = size
+            if width + height > MAX_PHOTO_SIDES or max(width, height) > 20 * min(width, height):
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
+            self._counter += 1
+            sizes: list[JSON] = []
+            for n, side in enumerate((*(s for s in (90, 320, 800) if s < max(size)), None)):
+                scale = 1.0 if side is None else side / max(size)
+                file_json: JSON = {
+                    "file_id": f"photo-{self._counter}-{n}",
+                    "file_unique_id": f"up{self._counter}{n}",
+                    "width": max(1, round(width * scale)),
+                    "height": max(1, round(height * scale)),
+                }
+                if side is None:
+                    file_json["file_size"] = len(photo.content)
+                self._files[file_json["file_id"]] = file_json
+                sizes.append(file_json)
+        elif isinstance(photo, str) and photo in self._files and "width" in self._files[photo]:
+            sizes = [self._files[photo]]
+        else:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        caption = _opt_str(params, "caption") or ""
+        parse_mode = _opt_str(params, "parse_mode") or None
+        visible = visible_text(caption, parse_mode) if caption else ""
+        if len(visible) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        reply_to = self._reply_target(chat, params)
+        markup = self._reply_markup(params)
+        self._rate_check(chat)
+        message = self._bot_message(chat, reply_to, markup)
+        message["photo"] = sizes
+        if visible:
+            message["caption"] = visible
+        self._store(message)
+        self._record(
+            "sendphoto",
+            message,
+            text=caption,
+            visible=visible,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+            photo=upload,
         )
         return message
 

@@ -19,6 +19,7 @@ FORBIDDEN = {
     "httpx",
     "starlette",
     "apscheduler",
+    "matplotlib",
 }
 
 

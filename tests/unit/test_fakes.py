@@ -29,6 +29,7 @@ from buurtbot.core.text import RichText
 from tests.fakes import FakeConflict, FakeStore, FakeUnitOfWork, IdentityTaken, fake_uow_factory
 from tests.integration import test_sql_bot_state as bot_state_contract
 from tests.integration import test_sql_flows_storage as contract
+from tests.integration import test_sql_police_followup as followup_contract
 from tests.integration import test_sql_signup_storage as signup_contract
 
 # The storage contracts (bot state, core flows, sign-ups), written against the ports and
@@ -60,6 +61,7 @@ from tests.integration.test_sql_flows_storage import (  # noqa: F401 - collected
     test_delivery_state_follows_the_outbox,
     test_escalation_references_must_be_known,
     test_one_melding_per_message_and_known_references,
+    test_original_escalation_times_since_leave_out_forwards_and_older_ones,
     test_people_with_a_gemeente_role_are_found_in_one_go,
     test_policy_settings_are_stored_with_the_network,
     test_recent_escalations_are_the_gemeentes_newest_first,
@@ -70,6 +72,16 @@ from tests.integration.test_sql_flows_storage import (  # noqa: F401 - collected
     test_the_latest_melding_of_a_group,
     test_warning_mistakes_are_refused,
     test_warnings_of_a_person_newest_first_and_revoked,
+)
+from tests.integration.test_sql_police_followup import (  # noqa: F401 - collected by pytest
+    test_a_follow_up_is_recorded_once_and_reads_back,
+    test_a_follow_up_without_a_note_and_its_mistakes,
+    test_a_reminder_is_recorded_once,
+    test_an_escalation_added_with_its_follow_up_reads_back_whole,
+    test_an_id_prefix_matches_literally_newest_first_in_every_gemeente,
+    test_erasing_who_followed_up_keeps_the_follow_up_without_them,
+    test_only_open_police_escalations_of_the_gemeente_are_due,
+    test_the_reminder_job_sends_once,
 )
 from tests.integration.test_sql_signup_storage import (  # noqa: F401 - collected by pytest
     test_a_revoked_invite_cannot_be_used,
@@ -126,6 +138,18 @@ def test_every_flow_storage_contract_test_also_runs_on_the_fakes() -> None:
     tests = {name for name in vars(contract) if name.startswith("test_")}
     assert tests >= SQL_ONLY
     assert tests - SQL_ONLY <= set(globals())
+
+
+FOLLOWUP_SQL_ONLY = {
+    "test_the_reminder_query_reads_the_police_delivery_index",
+    "test_downgrade_to_0004_drops_the_follow_up_and_keeps_the_escalations",
+}
+
+
+def test_every_police_followup_storage_contract_test_also_runs_on_the_fakes() -> None:
+    tests = {name for name in vars(followup_contract) if name.startswith("test_")}
+    assert tests >= FOLLOWUP_SQL_ONLY
+    assert tests - FOLLOWUP_SQL_ONLY <= set(globals())
 
 
 def test_every_signup_storage_contract_test_also_runs_on_the_fakes() -> None:

@@ -7,12 +7,14 @@ whether or not a msgid has its Dutch translation yet.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from buurtbot.core.actions import Action, SendText
+from buurtbot.adapters.charts import MatplotlibChartRenderer
+from buurtbot.core.actions import Action, SendImage, SendText
 from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState, Channel
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
 from buurtbot.core.domain.escalation import Escalation, Scope
@@ -20,13 +22,16 @@ from buurtbot.core.domain.melding import Melding
 from buurtbot.core.domain.model import Group, GroupKind, GroupRole, Locale, Membership, RoleSource
 from buurtbot.core.domain.moderation import Warning, WarningReason
 from buurtbot.core.domain.networkspec import file_group_id
+from buurtbot.core.domain.weekly_chart import ChartSeries, IsoWeek, WeeklyChart
 from buurtbot.core.ids import BuurtId, ChatRef, MessageRef, Platform
+from buurtbot.core.ports import Capabilities, ChartRenderer
 from buurtbot.core.services import jobs
 from buurtbot.core.services import signup as service
 from buurtbot.core.services.network_sync import apply_network
 from buurtbot.core.text import RichText
 from buurtbot.core.texts import jobs as job_texts
 from buurtbot.core.texts import signup as signup_texts
+from tests.images import PNG_SIGNATURE, tiny_png
 from tests.world import TRANSLATORS, World, texts
 
 NL = TRANSLATORS.get(Locale.NL)
@@ -372,6 +377,143 @@ def test_iso_week_is_the_gemeentes_week() -> None:
     assert jobs.iso_week(sunday_night_utc, "UTC") == "2026-W48"
 
 
+# -- the digest's chart -------------------------------------------------------------------------
+class RecordingRenderer(ChartRenderer):
+    """Keeps every chart it is asked to draw; draws with ``inner`` or fails when told."""
+
+    def __init__(self, inner: ChartRenderer | None = None, *, fail: bool = False) -> None:
+        self.inner = inner
+        self.fail = fail
+        self.charts: list[WeeklyChart] = []
+
+    def weekly_counts_png(self, chart: WeeklyChart) -> bytes:
+        self.charts.append(chart)
+        if self.fail:
+            raise RuntimeError("no fonts on this machine")
+        return self.inner.weekly_counts_png(chart) if self.inner else tiny_png(640, 360)
+
+
+def chart_ctx(world: World, renderer: ChartRenderer, *, images: bool = True) -> jobs.JobContext:
+    platform = world.group("regie").chat.platform
+    return jobs.JobContext(
+        world.uow_factory,
+        TRANSLATORS,
+        world.clock,
+        {platform: Capabilities(send_images=images)},
+        charts=renderer,
+    )
+
+
+def escalated(world: World, slug: str, name: str, at: datetime, **changes: object) -> None:
+    """An escalation from group ``slug`` at ``at``, stored as the escalation flow would."""
+    group = world.group(slug)
+    escalation = Escalation(
+        f"e-{name}",
+        world.spec.network.gemeente.id,
+        group.id,
+        MessageRef(group.chat, name),
+        "Verdachte auto",
+        world.person("anna").id,
+        at,
+        Scope.DEFAULT,
+    )
+    with world.uow_factory() as uow:
+        uow.escalations.add(replace(escalation, **changes))  # type: ignore[arg-type]
+        uow.commit()
+
+
+def test_the_digest_chart_counts_original_escalations_per_kern_over_8_weeks(
+    world: World,
+) -> None:
+    escalated(world, "goor-centrum", "w48-sunday", datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+    # Sunday 23:59 in Goor is still week 48; 00:30 on Monday is week 49, the digest's own.
+    escalated(world, "goor-west", "w48-late", datetime(2026, 11, 29, 22, 59, tzinfo=UTC))
+    escalated(world, "delden-stad", "w49", datetime(2026, 11, 29, 23, 30, tzinfo=UTC))
+    escalated(world, "delden-stad", "w41", datetime(2026, 10, 5, 10, 0, tzinfo=UTC))
+    escalated(world, "markelo-dorp", "w40", datetime(2026, 10, 4, 21, 0, tzinfo=UTC))
+    escalated(  # a forward down from the regiegroep is no escalation of its own
+        world,
+        "regie",
+        "forward",
+        datetime(2026, 11, 5, 12, 0, tzinfo=UTC),
+        forwarded_from="e-w41",
+    )
+    world.new_actions()
+    world.clock.at = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Goor
+    renderer = RecordingRenderer(MatplotlibChartRenderer())
+
+    report, actions = run(world, chart_ctx(world, renderer), jobs.weekly_digest)
+
+    [chart] = renderer.charts
+    assert chart.week_labels == ("41", "42", "43", "44", "45", "46", "47", "48")
+    assert chart.series == (
+        ChartSeries("Delden", (1, 0, 0, 0, 0, 0, 0, 0)),
+        ChartSeries("Goor", (0, 0, 0, 0, 0, 0, 0, 2)),
+    )
+    assert chart.title == NL.gettext("Escalations per kern")
+    assert (chart.x_label, chart.y_label) == (NL.gettext("Week"), NL.gettext("Escalations"))
+    regie = world.group("regie").chat
+    assert [type(a) for a in actions] == [SendText, SendImage]
+    assert all(a.chat == regie for a in actions)
+    image = actions[1]
+    assert isinstance(image, SendImage)
+    assert image.content.startswith(PNG_SIGNATURE)
+    assert image.filename == "hof-van-twente-2026-W49.png"
+    weeks = [IsoWeek(2026, n) for n in range(41, 49)]
+    expected = job_texts.escalation_chart_caption(NL, gemeente_name="Hof van Twente", weeks=weeks)
+    assert image.caption == expected
+    assert "2026-W41" in expected.plain
+    assert "2026-W48" in expected.plain
+    keys = [r.key for r in world.store.state.outbox.values() if r.key.startswith("digest:")]
+    assert sorted(keys) == [
+        "digest:hof-van-twente:2026-W49",
+        "digest:hof-van-twente:2026-W49:chart",
+    ]
+    assert report.counts == {"sent": 1, "charts": 1}
+
+    world.clock.advance(hours=5)  # the same week: nothing again, not even drawn
+    report, actions = run(world, chart_ctx(world, renderer), jobs.weekly_digest)
+    assert actions == []
+    assert not report.changed
+    assert len(renderer.charts) == 1
+
+
+def test_without_images_the_digest_is_text_alone(world: World) -> None:
+    renderer = RecordingRenderer()
+    report, actions = run(world, chart_ctx(world, renderer, images=False), jobs.weekly_digest)
+    assert [type(a) for a in actions] == [SendText]
+    assert renderer.charts == []
+    assert report.counts == {"sent": 1, "charts": 0}
+
+
+def test_a_week_without_escalations_still_gets_its_chart(world: World) -> None:
+    renderer = RecordingRenderer()
+    _, actions = run(world, chart_ctx(world, renderer), jobs.weekly_digest)
+    [chart] = renderer.charts
+    assert chart.series == ()
+    assert chart.empty
+    assert chart.empty_note == NL.gettext("No escalations in these weeks")
+    assert [type(a) for a in actions] == [SendText, SendImage]
+
+
+def test_a_chart_that_cannot_be_drawn_leaves_the_text(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    renderer = RecordingRenderer(fail=True)
+    with caplog.at_level(logging.ERROR, logger=jobs.__name__):
+        report, actions = run(world, chart_ctx(world, renderer), jobs.weekly_digest)
+    [text] = said_to(actions, world.group("regie").chat)
+    assert text.startswith(NL.gettext("Weekly overview {gemeente}, {week}").split("{")[0])
+    assert [type(a) for a in actions] == [SendText]
+    assert report.counts == {"sent": 1, "charts": 0}
+    assert "could not be drawn" in caplog.text
+    assert "no fonts on this machine" in caplog.text
+    # The digest is made once a week: the chart is not tried again that week.
+    report, actions = run(world, chart_ctx(world, renderer), jobs.weekly_digest)
+    assert actions == []
+    assert len(renderer.charts) == 1
+
+
 # -- retention ----------------------------------------------------------------------------------
 def test_retention_deletes_what_is_old_and_keeps_what_is_recent(
     world: World, ctx: jobs.JobContext
@@ -472,6 +614,7 @@ def test_every_job_has_a_name() -> None:
         "expire-invites",
         "remind-pending",
         "route-waiting",
+        "police-followup",
         "digest",
         "retention",
     }

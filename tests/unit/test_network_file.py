@@ -682,6 +682,15 @@ def test_policy_settings_are_read(tmp_path: Path) -> None:
     assert settings.escalation_rules == DEFAULT_RULES
 
 
+@pytest.mark.parametrize(("line", "hours"), [("", 48), ("police_followup_hours = 12", 12),
+                                             ("police_followup_hours = 0", 0)])  # fmt: skip
+def test_the_police_followup_reminder_is_48_hours_by_default_and_0_switches_it_off(
+    tmp_path: Path, line: str, hours: int
+) -> None:
+    text = with_gemeente(line) if line else BASE
+    assert settings_of(tmp_path, text).police_followup_hours == hours
+
+
 def test_escalation_rules_replace_the_defaults_and_always_reach_the_regiegroep(
     tmp_path: Path,
 ) -> None:
@@ -727,6 +736,10 @@ def test_a_rule_may_name_a_category_of_the_gemeentes_own(tmp_path: Path) -> None
         ('invite_valid_days = "7"', "invite_valid_days", "expected an integer"),
         ("pattern_window_hours = 0", "pattern_window_hours", "must be a positive"),
         ('pattern_window_hours = "24h"', "pattern_window_hours", "expected an integer"),
+        ("police_followup_hours = -1", "police_followup_hours", "must be 0 or more, got -1"),
+        ('police_followup_hours = "48"', "police_followup_hours", "expected an integer"),
+        ("police_followup_hours = true", "police_followup_hours", "expected an integer"),
+        ("police_followup_hours = 1.5", "police_followup_hours", "expected an integer"),
         ('auto_route = "no"', "auto_route", "expected true or false"),
         ("categories = []", "categories", "must list at least one category"),
         ('categories = "inbraak"', "categories", "expected an array of strings"),

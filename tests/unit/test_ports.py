@@ -69,6 +69,11 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
                 "deliveries",
                 "by_outbox_key",
                 "recent",
+                "original_times_since",
+                "with_id_prefix",
+                "record_follow_up",
+                "police_unfollowed_before",
+                "mark_police_reminded",
                 "delete_before",
             },
         ),
@@ -87,8 +92,14 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
         ),
         (ports.Attempts, {"record", "count"}),
         (ports.BotStateRepository, {"get", "put"}),
+        (
+            ports.DashboardAccessRepository,
+            {"add", "take_link", "session", "end", "delete_expired"},
+        ),
+        (ports.OverviewQueries, {"counts_per_day", "escalations", "group_sizes"}),
         (ports.UnitOfWork, {"commit", "rollback"}),
         (ports.Clock, {"now"}),
+        (ports.ChartRenderer, {"weekly_counts_png"}),
     ],
 )
 def test_storage_port_abstract_methods_are_pinned(port: type, methods: set[str]) -> None:
@@ -114,6 +125,8 @@ def test_a_unit_of_work_names_every_repository() -> None:
         "invites",
         "attempts",
         "bot_state",
+        "dashboard",
+        "overview",
     }
 
 
@@ -157,6 +170,7 @@ def test_capabilities_default_to_the_careful_choice() -> None:
     assert not caps.join_requests
     assert not caps.add_members
     assert not caps.remove_members
+    assert not caps.send_images
 
 
 def test_transient_errors_carry_retry_after() -> None:

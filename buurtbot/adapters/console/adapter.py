@@ -39,6 +39,7 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
@@ -98,6 +99,7 @@ class ConsoleAdapter(ChatPort):
         remove_members=True,
         admin_rights=True,
         send_files=True,
+        send_images=True,
         max_text_length=4096,
         # A terminal takes whatever is printed; only a real platform needs pacing.
         rate_limits=RateLimits(
@@ -188,6 +190,14 @@ class ConsoleAdapter(ChatPort):
             return DeliveryResult()
         if isinstance(action, SendFile):
             self._print(f"[{label}] bot sends file {action.filename} ({len(action.content)} bytes)")
+            return DeliveryResult()
+        if isinstance(action, SendImage):
+            # A terminal shows no picture: its name, size and caption stand in for it.
+            caption = f": {render(action.caption)}" if action.caption is not None else ""
+            self._print(
+                f"[{label}] bot sends image {action.filename} "
+                f"({len(action.content)} bytes){caption}"
+            )
             return DeliveryResult()
         raise NotImplementedError(type(action).__name__)  # pragma: no cover - new action kind
 

@@ -49,6 +49,7 @@ from buurtbot.core.actions import (
     DeliveryResult,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
 )
 from buurtbot.core.events import InboundEvent
@@ -244,7 +245,7 @@ class SignalAdapter(ChatPort):
             if isinstance(cause, RestError) and cause.rate_limited:
                 self._report_rate_limit(cause)
             raise
-        if isinstance(action, SendText | SendFile):
+        if isinstance(action, SendText | SendFile | SendImage):
             self._rate_limited = False  # sending works again: report the next episode
         if isinstance(action, AddMember | RemoveMember):
             member = recipient(action.user)

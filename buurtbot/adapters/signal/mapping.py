@@ -60,6 +60,7 @@ CAPABILITIES = Capabilities(
     edit_messages=False,
     admin_rights=True,
     send_files=True,
+    send_images=True,
     max_text_length=2000,
     rate_limits=RATE_LIMITS,
 )

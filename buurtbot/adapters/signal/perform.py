@@ -36,6 +36,7 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
@@ -104,6 +105,15 @@ async def _call(rest: SignalRest, action: Action) -> DeliveryResult:
                 action.caption or RichText(),
                 file=(action.filename, action.content),
             )
+        case SendImage():
+            # An image/png attachment: Signal shows it as a picture, not as a file.
+            return await _send(
+                rest,
+                action.chat,
+                action.caption or RichText(),
+                file=(action.filename, action.content),
+                mime="image/png",
+            )
         case AddMember() | RemoveMember():
             group = _group(action.chat)
             user = _address(action.user)
@@ -135,6 +145,7 @@ async def _send(
     *,
     reply_to: MessageRef | None = None,
     file: tuple[str, bytes] | None = None,
+    mime: str | None = None,
 ) -> DeliveryResult:
     to = chat_recipient(chat)
     if to is None:
@@ -148,7 +159,7 @@ async def _send(
         text_mode=TextMode.STYLED if body.styled else TextMode.NORMAL,
         quote_timestamp=quote[0] if quote else None,
         quote_author=quote[1] if quote else None,
-        base64_attachments=[_data_uri(*file)] if file is not None else None,
+        base64_attachments=[_data_uri(*file, mime=mime)] if file is not None else None,
     )
     payload: dict[str, Any] = (await message.to_generated(rest.number, [to])).model_dump(
         mode="json", exclude_none=True, by_alias=True
@@ -167,11 +178,12 @@ async def _send(
     return DeliveryResult(message=message_ref(chat, receipt.timestamp, bot))
 
 
-def _data_uri(filename: str, content: bytes) -> str:
+def _data_uri(filename: str, content: bytes, *, mime: str | None = None) -> str:
     """An attachment as signal-cli-rest-api takes it. The name ends up as a file name on the
-    server (and the recipient's phone): only safe characters."""
+    server (and the recipient's phone): only safe characters. ``mime``: the content's type,
+    guessed from the name when not given."""
     name = _FILENAME_UNSAFE.sub("_", filename).strip("._")[:100] or "file"
-    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
     data = base64.b64encode(content).decode("ascii")
     return f"data:{mime};filename={name};base64,{data}"
 

@@ -46,6 +46,10 @@ REF = 255  # platform ids: chat ids, user refs (Signal group ids are long)
 NAME = 255
 
 OUTBOX_STATES = ("pending", "delivered", "dead")
+#: The partial index of deliveries to a police liaison; a query must repeat the condition
+#: literally (not as a bound parameter) for the database to see that the index applies.
+POLICE_DELIVERY_INDEX = "ix_escalation_delivery_politie"
+POLICE_DELIVERY_WHERE = "target_kind = 'politie'"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -139,6 +143,10 @@ class BuurtRow(Base):
     postcodes: Mapped[list[Any]] = mapped_column(JSON)
     streets: Mapped[list[Any]] = mapped_column(JSON)
     adjacent: Mapped[list[Any]] = mapped_column(JSON)
+    #: Optional geography for the regie map: ``[lat, lon]``, and the outline as a list of
+    #: rings of ``[lat, lon]`` points; SQL ``NULL`` (not JSON ``null``) when there is none.
+    location: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    outline: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     position: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -343,6 +351,30 @@ class EscalationRow(Base):
             postgresql_where=sql_text("forwarded_from IS NULL"),
         ),
         Index(None, "gemeente_id", "escalated_at"),
+        # The dashboard's map and timeline count from this index alone (it covers every
+        # column they read), and its table pages through it newest first.
+        Index(
+            "ix_escalation_overview",
+            "gemeente_id",
+            "escalated_at",
+            "source_group",
+            "category",
+            "melding_id",
+            # Not needed to find rows, but the condition's column must be in the index
+            # for SQLite to answer from it alone.
+            "forwarded_from",
+            sqlite_where=sql_text("forwarded_from IS NULL"),
+            postgresql_where=sql_text("forwarded_from IS NULL"),
+        ),
+        # A buurt's or kern's escalations: its table page, and (covering) its day counts.
+        Index(
+            "ix_escalation_source_group_time",
+            "source_group",
+            "escalated_at",
+            "category",
+            "melding_id",
+            "forwarded_from",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(ID), primary_key=True)
@@ -369,6 +401,13 @@ class EscalationRow(Base):
     forwarded_from: Mapped[str | None] = mapped_column(
         String(ID), ForeignKey("escalation.id", ondelete="SET NULL"), index=True
     )
+    # The police follow-up (/followup) and the reminder of a missing one. ``followed_up_by``
+    # has no foreign key on purpose: SQLite adds one only by rebuilding the table, which
+    # would take the deliveries with it; erasing a person clears it explicitly.
+    followed_up_at: Mapped[datetime | None]
+    followed_up_by: Mapped[str | None] = mapped_column(String(ID))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    police_reminded_at: Mapped[datetime | None]
 
 
 class EscalationDeliveryRow(Base):
@@ -376,6 +415,17 @@ class EscalationDeliveryRow(Base):
     outbox row with the same key, so there is one truth about what was delivered."""
 
     __tablename__ = "escalation_delivery"
+    __table_args__ = (
+        # The police follow-up reminder's query: the few deliveries to a police liaison, by
+        # when they were queued (a partial index: the hundreds to groups are left out).
+        Index(
+            POLICE_DELIVERY_INDEX,
+            "queued_at",
+            "escalation_id",
+            sqlite_where=sql_text(POLICE_DELIVERY_WHERE),
+            postgresql_where=sql_text(POLICE_DELIVERY_WHERE),
+        ),
+    )
 
     escalation_id: Mapped[str] = mapped_column(
         String(ID), ForeignKey("escalation.id", ondelete="CASCADE"), primary_key=True
@@ -616,3 +666,20 @@ class BotStateRow(Base):
     key: Mapped[str] = mapped_column(String(BOT_STATE_KEY), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class DashboardAccessRow(Base):
+    """A sign-in link or session of the regie dashboard, stored as the hash of its token."""
+
+    __tablename__ = "dashboard_access"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    gemeente_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("gemeente.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

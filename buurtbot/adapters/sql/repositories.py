@@ -18,12 +18,14 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, true, tuple_, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, true, tuple_, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from buurtbot.adapters.sql.orm import (
     OUTBOX_STATES,
+    POLICE_DELIVERY_WHERE,
     AanmeldingRow,
     AttemptRow,
     AuditRow,
@@ -339,6 +341,8 @@ class SqlNetworkRepository(NetworkRepository):
             buurt_row.postcodes = [str(r) for r in buurt.postcodes]
             buurt_row.streets = sorted(buurt.streets)
             buurt_row.adjacent = sorted(buurt.adjacent)
+            buurt_row.location = list(buurt.location) if buurt.location else None
+            buurt_row.outline = [[list(p) for p in ring] for ring in buurt.outline] or None
             buurt_row.position, buurt_row.active = pos, True
         s.flush()
 
@@ -467,6 +471,7 @@ def policy_to_json(settings: GemeenteSettings) -> dict[str, Any]:
         "invite_valid_days": settings.invite_valid_days,
         "auto_route": settings.auto_route,
         "pattern_window_hours": settings.pattern_window_hours,
+        "police_followup_hours": settings.police_followup_hours,
     }
 
 
@@ -475,7 +480,12 @@ def policy_from_json(data: Mapping[str, Any] | None, base: GemeenteSettings) -> 
     (a gemeente stored before the policy existed gets the defaults)."""
     data = data or {}
     changes: dict[str, Any] = {}
-    for number in ("called_112_window_minutes", "invite_valid_days", "pattern_window_hours"):
+    for number in (
+        "called_112_window_minutes",
+        "invite_valid_days",
+        "pattern_window_hours",
+        "police_followup_hours",
+    ):
         if number in data:
             changes[number] = int(data[number])
     for flag in ("group_warning_notice", "chatter_nudge", "auto_route"):
@@ -506,6 +516,10 @@ def _buurt_from(row: BuurtRow) -> Buurt:
         postcodes=tuple(PostcodeRange.parse(p) for p in row.postcodes),
         streets=frozenset(str(s) for s in row.streets),
         adjacent=frozenset(BuurtId(str(a)) for a in row.adjacent),
+        location=(float(row.location[0]), float(row.location[1])) if row.location else None,
+        outline=tuple(
+            tuple((float(lat), float(lon)) for lat, lon in ring) for ring in row.outline or ()
+        ),
     )
 
 
@@ -671,7 +685,8 @@ class SqlPersonRepository(PersonRepository):
         """Erase the person. The schema's ``ON DELETE`` rules do most of it (``SET NULL``
         where a row records what they did, ``CASCADE`` where it is about them); what no
         foreign key reaches is cleared here first: the name kept with a "112 called" status,
-        waiting choices, and outbox items addressed to them or naming them."""
+        who recorded a police follow-up, waiting choices, and outbox items addressed to them
+        or naming them."""
         s = self._session
         person = self.get(person_id)
         if person is None:
@@ -681,6 +696,12 @@ class SqlPersonRepository(PersonRepository):
             update(MeldingRow)
             .where(MeldingRow.called_112_by == person_id)
             .values(called_112_by_name=None)
+            .execution_options(synchronize_session=False)
+        )
+        s.execute(  # no foreign key reaches it (see the escalation table)
+            update(EscalationRow)
+            .where(EscalationRow.followed_up_by == person_id)
+            .values(followed_up_by=None)
             .execution_options(synchronize_session=False)
         )
         s.execute(
@@ -1292,6 +1313,10 @@ class SqlEscalationRepository(EscalationRepository):
                 category=e.category,
                 melding_id=e.melding_id,
                 forwarded_from=e.forwarded_from,
+                followed_up_at=e.followed_up_at,
+                followed_up_by=e.followed_up_by,
+                follow_up_note=e.follow_up_note or None,
+                police_reminded_at=e.police_reminded_at,
             )
         )
         s.flush()
@@ -1428,6 +1453,73 @@ class SqlEscalationRepository(EscalationRepository):
         )
         return [_escalation(r) for r in rows]
 
+    def original_times_since(
+        self, gemeente_id: GemeenteId, since: datetime
+    ) -> list[tuple[GroupId, datetime]]:
+        """Two columns of the rows the (gemeente_id, escalated_at) index finds."""
+        rows = self._session.execute(
+            select(EscalationRow.source_group, EscalationRow.escalated_at)
+            .where(
+                EscalationRow.gemeente_id == gemeente_id,
+                EscalationRow.escalated_at >= since,
+                EscalationRow.forwarded_from.is_(None),
+            )
+            .order_by(EscalationRow.escalated_at, EscalationRow.id)
+        )
+        return [(GroupId(group), at) for group, at in rows]
+
+    def with_id_prefix(self, prefix: str, limit: int) -> list[Escalation]:
+        if limit <= 0 or not prefix:
+            return []
+        rows = self._session.scalars(
+            select(EscalationRow)
+            .where(EscalationRow.id.startswith(prefix, autoescape=True))
+            .order_by(EscalationRow.escalated_at.desc(), EscalationRow.id.desc())
+            .limit(limit)
+        )
+        return [_escalation(r) for r in rows]
+
+    def record_follow_up(
+        self, escalation_id: EscalationId, *, at: datetime, by: PersonId, note: str
+    ) -> bool:
+        """One conditional ``UPDATE``: of two racing follow-ups, the second finds it set."""
+        s = self._session
+        _require_persons(s, [by])
+        result = s.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id, EscalationRow.followed_up_at.is_(None))
+            .values(followed_up_at=at, followed_up_by=by, follow_up_note=note or None)
+        )
+        if _rowcount(result) == 1:
+            return True
+        if s.get(EscalationRow, escalation_id) is None:
+            raise KeyError(f"unknown escalation {escalation_id}")
+        return False
+
+    def police_unfollowed_before(
+        self, gemeente_id: GemeenteId, before: datetime, limit: int
+    ) -> list[Escalation]:
+        """Read through the partial index of police deliveries (its condition is repeated
+        literally, so that both databases see that it applies)."""
+        if limit <= 0:
+            return []
+        rows = self._session.scalars(police_due_statement(gemeente_id, before, limit))
+        return [_escalation(r) for r in rows]
+
+    def mark_police_reminded(self, escalation_id: EscalationId, at: datetime) -> bool:
+        """One conditional ``UPDATE``: of two racing runs, the second finds it set."""
+        s = self._session
+        result = s.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id, EscalationRow.police_reminded_at.is_(None))
+            .values(police_reminded_at=at)
+        )
+        if _rowcount(result) == 1:
+            return True
+        if s.get(EscalationRow, escalation_id) is None:
+            raise KeyError(f"unknown escalation {escalation_id}")
+        return False
+
     def delete_before(self, gemeente_id: GemeenteId, before: datetime) -> int:
         """Deliveries go by ``ON DELETE CASCADE``, forwards keep their row (``SET NULL``)."""
         result = self._session.execute(
@@ -1437,6 +1529,29 @@ class SqlEscalationRepository(EscalationRepository):
         )
         self._session.expire_all()
         return _rowcount(result)
+
+
+def police_due_statement(gemeente_id: str, before: datetime, limit: int) -> Select[Any]:
+    """The reminder's query (:meth:`SqlEscalationRepository.police_unfollowed_before`)."""
+    police = (
+        select(EscalationDeliveryRow.escalation_id)
+        .where(
+            sql_text(f"escalation_delivery.{POLICE_DELIVERY_WHERE}"),
+            EscalationDeliveryRow.queued_at < before,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(EscalationRow)
+        .where(
+            EscalationRow.id.in_(police),
+            EscalationRow.gemeente_id == gemeente_id,
+            EscalationRow.followed_up_at.is_(None),
+            EscalationRow.police_reminded_at.is_(None),
+        )
+        .order_by(EscalationRow.escalated_at, EscalationRow.id)
+        .limit(limit)
+    )
 
 
 def _escalation(row: EscalationRow) -> Escalation:
@@ -1455,6 +1570,10 @@ def _escalation(row: EscalationRow) -> Escalation:
         category=row.category,
         melding_id=row.melding_id,
         forwarded_from=row.forwarded_from,
+        followed_up_at=row.followed_up_at,
+        followed_up_by=_optional_person(row.followed_up_by),
+        follow_up_note=row.follow_up_note or "",
+        police_reminded_at=row.police_reminded_at,
     )
 
 

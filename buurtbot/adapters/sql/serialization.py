@@ -23,6 +23,7 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
@@ -44,6 +45,7 @@ ACTION_KINDS: Mapping[type[Action], str] = {
     CreateInvite: "create_invite",
     SetAdmin: "set_admin",
     SendFile: "send_file",
+    SendImage: "send_image",
 }
 
 
@@ -86,7 +88,7 @@ def action_to_json(action: Action) -> Json:
         case SetAdmin():
             data["user"] = _identity_out(action.user)
             data["admin"] = action.admin
-        case SendFile():
+        case SendFile() | SendImage():
             data["filename"] = action.filename
             data["content"] = base64.b64encode(action.content).decode("ascii")
             data["caption"] = action.caption.to_json() if action.caption is not None else None
@@ -138,6 +140,16 @@ def _send_file(chat: ChatRef, d: Mapping[str, Any]) -> Action:
     )
 
 
+def _send_image(chat: ChatRef, d: Mapping[str, Any]) -> Action:
+    caption = d.get("caption")
+    return SendImage(
+        chat=chat,
+        filename=d["filename"],
+        content=base64.b64decode(d["content"], validate=True),
+        caption=RichText.from_json(caption) if caption is not None else None,
+    )
+
+
 _DECODERS: dict[str, Callable[[ChatRef, Mapping[str, Any]], Action]] = {
     "send_text": _send_text,
     "edit_text": lambda chat, d: EditText(
@@ -156,6 +168,7 @@ _DECODERS: dict[str, Callable[[ChatRef, Mapping[str, Any]], Action]] = {
         chat=chat, user=_identity_in(d["user"]), admin=bool(d["admin"])
     ),
     "send_file": _send_file,
+    "send_image": _send_image,
 }
 
 

@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from buurtbot.adapters.sql.dashboard import SqlDashboardAccess, SqlOverview
 from buurtbot.adapters.sql.repositories import (
     DEFAULT_OUTBOX_LEASE,
     NetworkCache,
@@ -82,6 +83,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.invites = SqlInviteRepository(session)
         self.attempts = SqlAttempts(session)
         self.bot_state = SqlBotState(session)
+        self.dashboard = SqlDashboardAccess(session)
+        self.overview = SqlOverview(session)
         return self
 
     def __exit__(

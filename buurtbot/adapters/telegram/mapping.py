@@ -44,6 +44,7 @@ CAPABILITIES = Capabilities(
     edit_messages=True,
     admin_rights=True,
     send_files=True,
+    send_images=True,
     max_text_length=4096,
     rate_limits=RateLimits(overall_per_second=30, per_chat_per_second=1, per_group_per_minute=20),
 )

@@ -42,6 +42,7 @@ from buurtbot.core.actions import (
     EditText,
     RemoveMember,
     SendFile,
+    SendImage,
     SendText,
     SetAdmin,
 )
@@ -182,6 +183,14 @@ async def _call(bot: Bot, action: Action) -> DeliveryResult:
             sent = await bot.send_document(
                 chat_id,
                 document,
+                caption=to_html(action.caption) if action.caption is not None else None,
+                parse_mode=ParseMode.HTML,
+            )
+            return DeliveryResult(message=MessageRef(action.chat, str(sent.message_id)))
+        case SendImage():
+            sent = await bot.send_photo(
+                chat_id,
+                InputFile(action.content, filename=action.filename),
                 caption=to_html(action.caption) if action.caption is not None else None,
                 parse_mode=ParseMode.HTML,
             )

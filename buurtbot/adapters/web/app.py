@@ -24,7 +24,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from buurtbot.adapters.web import texts
 from buurtbot.core.domain.aanmelding import Channel
@@ -99,6 +99,8 @@ class WebForm:
     token_max_age: timedelta = timedelta(hours=2)
     #: Send the CSRF cookie only over HTTPS (set behind a TLS proxy).
     secure_cookie: bool = False
+    #: More routes served next to the form (the regie dashboard's).
+    extra_routes: list[BaseRoute] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.csrf = CsrfTokens(self.secret, self.clock.now, max_age=self.token_max_age)
@@ -116,6 +118,7 @@ class WebForm:
                 Route("/aanmelden", self.show_form, methods=["GET"]),
                 Route("/aanmelden", self.submit, methods=["POST"]),
                 Route("/aanmelden/bedankt", self.thanks, methods=["GET"]),
+                *self.extra_routes,
             ],
         )
 

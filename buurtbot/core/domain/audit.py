@@ -20,6 +20,8 @@ class AuditAction(enum.StrEnum):
     UNBLOCKED = "unblocked"
     JOIN_REFUSED = "join-refused"
     DELIVERY_FAILED = "delivery-failed"
+    DASHBOARD_SIGNED_IN = "dashboard-signed-in"
+    FOLLOWED_UP = "followed-up"  # the police follow-up of an escalation was recorded
 
 
 @dataclass(frozen=True, slots=True)

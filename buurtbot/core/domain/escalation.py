@@ -7,7 +7,7 @@ The regiegroep is always among them: it sees everything that is escalated in the
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -115,6 +115,12 @@ class Escalation:
     category: str | None = None
     melding_id: str | None = None
     forwarded_from: EscalationId | None = None
+    #: The police follow-up (``/followup``): when, by whom (``None`` once erased), a note.
+    followed_up_at: datetime | None = None
+    followed_up_by: PersonId | None = None
+    follow_up_note: str = ""
+    #: When the escalating beheerder was reminded that the follow-up is missing.
+    police_reminded_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,15 @@ class EscalationDelivery:
     outbox_key: str
     queued_at: datetime
     state: DeliveryState = DeliveryState.QUEUED
+
+
+def marked_for_police(deliveries: Iterable[EscalationDelivery]) -> bool:
+    """Whether an escalation is *marked for the police*: one of its deliveries went to a
+    police liaison (``/escalate politie``, or a gemeente rule that includes the police).
+
+    What counts is the recorded delivery, not the scope typed: a police scope in a gemeente
+    without a reachable liaison reached no police, and there is nothing to follow up."""
+    return any(d.target.kind is TargetKind.POLITIE for d in deliveries)
 
 
 # -- policy: who receives an escalation --------------------------------------------------------

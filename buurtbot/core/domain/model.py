@@ -98,6 +98,9 @@ class GemeenteSettings:
     #: How far back an escalation is compared with the gemeente's earlier ones (same plate,
     #: similar signalement) to alert the regiegroep to a pattern across buurten.
     pattern_window_hours: int = 24
+    #: Remind the escalating beheerder to check with the wijkagent when an escalation marked
+    #: for the police has no follow-up (``/followup``) after so many hours; 0: never.
+    police_followup_hours: int = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +119,20 @@ class Kern:
     name: str
 
 
+#: A WGS84 position as ``(latitude, longitude)`` in degrees.
+LatLon = tuple[float, float]
+#: One closed outline, as its points (the first is not repeated at the end).
+Ring = tuple[LatLon, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Buurt:
+    """A neighbourhood. ``location`` and ``outline`` are optional geography for the regie
+    map only: a point, and polygons given by their outer rings (a MultiPolygon is several
+    rings; holes are not kept). They take part in equality - a reload that changes only
+    the geography is saved - but not in the hash, so hashing a buurt never walks an
+    outline of thousands of points."""
+
     id: BuurtId
     gemeente_id: GemeenteId
     kern_id: KernId
@@ -125,6 +140,8 @@ class Buurt:
     postcodes: tuple[PostcodeRange, ...] = ()
     streets: frozenset[str] = frozenset()
     adjacent: frozenset[BuurtId] = frozenset()
+    location: LatLon | None = field(default=None, hash=False, repr=False)
+    outline: tuple[Ring, ...] = field(default=(), hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class BuurtBot:
         clock: Clock | None = None,
         bot_usernames: Mapping[Platform, str] | None = None,
         bot_addresses: Mapping[Platform, str] | None = None,
+        web_url: str | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.translators = translators
@@ -69,6 +70,9 @@ class BuurtBot:
         #: How people reach the bot per platform (:attr:`ChatPort.bot_address`: the Signal
         #: number for invites); filled in after the adapters' ``initialize``.
         self.bot_addresses: dict[Platform, str] = dict(bot_addresses or {})
+        #: The public address of the web server (the dashboard's sign-in links); ``None``
+        #: when the bot runs without it.
+        self.web_url = web_url
 
     def handle(self, event: InboundEvent) -> bool:
         """Handle ``event`` once. ``False`` when it had been handled before.
@@ -105,6 +109,7 @@ class BuurtBot:
                 commands=HANDLERS.implemented,
                 bot_usernames=self.bot_usernames,
                 bot_addresses=self.bot_addresses,
+                web_url=self.web_url,
             )
             self._dispatch(s)
             uow.commit()

@@ -32,7 +32,19 @@ Decisions, where the brief left room:
   read, so they lapse on time even when no scheduler runs. Nothing is told when they lapse.
 - **The weekly digest** covers the seven days before the run and is queued under
   ``digest:<gemeente>:<ISO year-week>`` (the week in the gemeente's timezone); a digest
-  already queued this week is not made again.
+  already queued this week is not made again. Where the regiegroep's platform can show
+  images and a chart renderer is configured, a chart of the original escalations per kern
+  over the last 8 complete weeks follows the text (key ``<digest key>:chart``, queued in
+  the same transaction). A chart that cannot be drawn is logged and left out: the text
+  goes all the same.
+- **The police follow-up reminder** (hourly, per gemeente with ``police_followup_hours``
+  above 0, 48 by default): an escalation marked for the police (a delivery to a police
+  liaison, see :mod:`.handlers.followup`) whose police delivery was queued more than that
+  many hours ago, without a ``/followup`` and not reminded yet, gets one reminder: privately
+  to the beheerder who escalated it, in their language, else (erased, or no account the bot
+  can reach) to the regiegroep. ``police_reminded_at`` is the record, set by a conditional
+  update, and the outbox key ``police-followup:<escalation id>`` makes two racing runs
+  conflict instead of both sending. A follow-up recorded later needs no further message.
 - **Retention** (``retention_days`` per gemeente): escalations (their text and deliveries),
   meldingen and audit entries older than that go; so do warnings that stopped counting that
   long ago, and declined or joined sign-ups decided that long ago (a declined one keeps a
@@ -46,19 +58,33 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from buurtbot.core.actions import SendImage
 from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState
+from buurtbot.core.domain.escalation import Escalation
 from buurtbot.core.domain.model import GemeenteRole, GemeenteSettings, Group, GroupKind, Person
 from buurtbot.core.domain.network import Network
+from buurtbot.core.domain.weekly_chart import (
+    CHART_WEEKS,
+    WeeklyChart,
+    count_per_week,
+    weeks_before,
+)
 from buurtbot.core.i18n import Translator, Translators
-from buurtbot.core.ids import GroupId, Platform
-from buurtbot.core.ports import Capabilities, Clock, UnitOfWork, UnitOfWorkFactory
-from buurtbot.core.services.outgoing import Outgoing
+from buurtbot.core.ids import ChatRef, GroupId, Platform
+from buurtbot.core.ports import (
+    Capabilities,
+    ChartRenderer,
+    Clock,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from buurtbot.core.services.outgoing import FALLBACK_CAPABILITIES, Outgoing
 from buurtbot.core.services.signup import (
     eigenaar_of,
     group_translator,
@@ -68,7 +94,9 @@ from buurtbot.core.services.signup import (
 )
 from buurtbot.core.services.situation import private_chat
 from buurtbot.core.text import RichText
+from buurtbot.core.texts import followup as followup_texts
 from buurtbot.core.texts import jobs as texts
+from buurtbot.core.texts.patterns import short_id
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +109,14 @@ _DIGEST_ESCALATION_LIMIT = 10_000
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
-    """What every job needs; the composition root makes one."""
+    """What every job needs; the composition root makes one. Without ``charts`` the digest
+    goes as text only."""
 
     uow_factory: UnitOfWorkFactory
     translators: Translators
     clock: Clock
     capabilities: Mapping[Platform, Capabilities] = field(default_factory=dict)
+    charts: ChartRenderer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,10 +349,23 @@ def digest_key(network: Network, now: datetime) -> str:
     return f"digest:{network.gemeente.id}:{iso_week(now, network.gemeente.timezone)}"
 
 
-def weekly_digest(ctx: JobContext) -> JobReport:
-    """Queue each gemeente's overview of the past seven days to its regiegroep, once a week."""
+def weekly_digest(ctx: JobContext, charts: Mapping[str, SendImage] | None = None) -> JobReport:
+    """Queue each gemeente's overview of the past seven days to its regiegroep, once a week,
+    with its chart where the regiegroep can show images.
+
+    ``charts``: drawn beforehand by :func:`draw_digest_charts`, by digest key (the scheduler
+    draws them off the database thread); without, they are drawn here first. Either way no
+    chart is drawn inside a transaction: drawing takes a while (the first one loads the
+    drawing library), and a transaction holds the database's write lock.
+    """
+    if charts is None:
+        charts = (
+            draw_digest_charts(ctx.charts, digest_charts_to_draw(ctx))
+            if ctx.charts is not None
+            else {}
+        )
     now = ctx.clock.now()
-    sent = 0
+    sent = charted = 0
     with ctx.uow_factory() as uow:
         out = _outgoing(ctx, uow, "digest", now)
         for network in uow.networks.all():
@@ -333,8 +376,79 @@ def weekly_digest(ctx: JobContext) -> JobReport:
             tr = group_translator(network, regie, ctx.translators)
             out.send(regie.chat, _digest(uow, network, now, tr), key=key)
             sent += 1
+            chart = charts.get(key)
+            if chart is not None and chart.chat == regie.chat:
+                out.add(chart, key=f"{key}:chart")
+                charted += 1
         uow.commit()
-    return JobReport("digest", {"sent": sent})
+    counts = {"sent": sent} if ctx.charts is None else {"sent": sent, "charts": charted}
+    return JobReport("digest", counts)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChart:
+    """A digest's chart to draw, and where it goes: the regiegroep's ``chat``."""
+
+    key: str  # the digest's key
+    chat: ChatRef
+    filename: str
+    chart: WeeklyChart
+    caption: RichText
+
+
+def digest_charts_to_draw(ctx: JobContext) -> list[DigestChart]:
+    """The charts of the digests not queued yet this week, where the regiegroep can show
+    images (one short transaction that only reads)."""
+    now = ctx.clock.now()
+    todo: list[DigestChart] = []
+    with ctx.uow_factory() as uow:  # rolled back on leaving
+        for network in uow.networks.all():
+            key = digest_key(network, now)
+            regie = regie_group(network)
+            if regie is None or uow.outbox.state(key) is not None:
+                continue
+            if ctx.capabilities.get(regie.chat.platform, FALLBACK_CAPABILITIES).send_images:
+                tr = group_translator(network, regie, ctx.translators)
+                todo.append(_digest_chart(uow, network, regie.chat, key, now, tr))
+    return todo
+
+
+def draw_digest_charts(
+    renderer: ChartRenderer, todo: Sequence[DigestChart]
+) -> dict[str, SendImage]:
+    """Draw ``todo`` (no storage is touched: any thread will do), by digest key. A chart that
+    cannot be drawn is logged and left out: its digest goes as text alone."""
+    drawn: dict[str, SendImage] = {}
+    for item in todo:
+        try:
+            png = renderer.weekly_counts_png(item.chart)
+        except Exception:
+            log.exception("the digest chart %s could not be drawn; the text goes alone", item.key)
+            continue
+        drawn[item.key] = SendImage(
+            chat=item.chat, filename=item.filename, content=png, caption=item.caption
+        )
+    return drawn
+
+
+def _digest_chart(
+    uow: UnitOfWork, network: Network, chat: ChatRef, key: str, now: datetime, tr: Translator
+) -> DigestChart:
+    """Original escalations per kern over the last complete weeks, counted as the text
+    counts them (by the kern of the source group's buurt)."""
+    gemeente = network.gemeente
+    weeks = weeks_before(now, gemeente.timezone, CHART_WEEKS)
+    times = uow.escalations.original_times_since(gemeente.id, weeks[0].start(gemeente.timezone))
+    per_kern = count_per_week(
+        ((_kern_name(network, group), at) for group, at in times), weeks, gemeente.timezone
+    )
+    return DigestChart(
+        key=key,
+        chat=chat,
+        filename=f"{gemeente.id}-{iso_week(now, gemeente.timezone)}.png",
+        chart=texts.escalation_chart(tr, weeks=weeks, per_kern=per_kern),
+        caption=texts.escalation_chart_caption(tr, gemeente_name=gemeente.name, weeks=weeks),
+    )
 
 
 def _digest(uow: UnitOfWork, network: Network, now: datetime, tr: Translator) -> RichText:
@@ -409,11 +523,70 @@ def retention(ctx: JobContext) -> JobReport:
     return JobReport("retention", dict(counts))
 
 
+# ---------------------------------------------------------------------------------------------
+#: How many reminders one run sends per gemeente at most (the rest follow an hour later).
+_POLICE_REMINDER_LIMIT = 500
+
+
+def police_followup_reminders(ctx: JobContext) -> JobReport:
+    """Remind the escalating beheerder, once, to check with the wijkagent when an escalation
+    marked for the police has had no follow-up for the gemeente's ``police_followup_hours``."""
+    now = ctx.clock.now()
+    counts: Counter[str] = Counter()
+    with ctx.uow_factory() as uow:
+        out = _outgoing(ctx, uow, "police-followup", now)
+        for network in uow.networks.all():
+            hours = network.gemeente.settings.police_followup_hours
+            if hours <= 0:
+                continue
+            before = now - timedelta(hours=hours)
+            due = uow.escalations.police_unfollowed_before(
+                network.gemeente.id, before, _POLICE_REMINDER_LIMIT
+            )
+            for escalation in due:
+                if not uow.escalations.mark_police_reminded(escalation.id, now):
+                    continue
+                counts[_remind_police_followup(ctx, uow, out, network, escalation, hours)] += 1
+        uow.commit()
+    return JobReport("police-followup", dict(counts))
+
+
+def _remind_police_followup(
+    ctx: JobContext,
+    uow: UnitOfWork,
+    out: Outgoing,
+    network: Network,
+    escalation: Escalation,
+    hours: int,
+) -> str:
+    """Send one reminder; which way it went (``beheerder``, ``regie`` or ``unsent``)."""
+    key = f"police-followup:{escalation.id}"
+    group = network.group(escalation.source_group)
+    buurt = network.buurt(group.buurt_id) if group and group.buurt_id else None
+    named = followup_texts.Named(
+        buurt.name if buurt else (group.name if group else "?"),
+        escalation.escalated_at,
+        short_id(escalation.id),
+    )
+    person = uow.persons.get(escalation.escalated_by) if escalation.escalated_by else None
+    chat = private_chat(person, prefer=group.chat.platform if group else None) if person else None
+    if person is not None and chat is not None:
+        tr = person_translator(network, person, ctx.translators)
+        out.send(chat, followup_texts.reminder(tr, named, escalation.text, hours), key=key)
+        return "beheerder"
+
+    def to_regie(tr: Translator) -> RichText:
+        return followup_texts.reminder_to_regie(tr, named, escalation.text, hours)
+
+    return "regie" if _tell_regie(ctx, out, network, key, to_regie) else "unsent"
+
+
 #: The jobs by name, for the scheduler and the command line.
 JOBS: dict[str, Job] = {
     "expire-invites": expire_invites,
     "remind-pending": remind_pending,
     "route-waiting": route_waiting,
+    "police-followup": police_followup_reminders,
     "digest": weekly_digest,
     "retention": retention,
 }

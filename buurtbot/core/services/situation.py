@@ -55,6 +55,7 @@ class Situation:
         commands: tuple[Command, ...] = (),
         bot_usernames: Mapping[Platform, str] | None = None,
         bot_addresses: Mapping[Platform, str] | None = None,
+        web_url: str | None = None,
     ) -> None:
         self.event = event
         self.now = now
@@ -72,6 +73,8 @@ class Situation:
         self.bot_usernames: Mapping[Platform, str] = bot_usernames or {}
         #: How people reach the bot per platform, where known (the Signal number).
         self.bot_addresses: Mapping[Platform, str] = bot_addresses or {}
+        #: The web server's public address (sign-in links), when it runs.
+        self.web_url = web_url
 
     @cached_property
     def memberships(self) -> list[Membership]:
@@ -130,6 +133,7 @@ def resolve(
     commands: tuple[Command, ...] = (),
     bot_usernames: Mapping[Platform, str] | None = None,
     bot_addresses: Mapping[Platform, str] | None = None,
+    web_url: str | None = None,
 ) -> Situation:
     person = find_person(uow, event)
     network: Network | None = None
@@ -168,6 +172,7 @@ def resolve(
         commands=commands,
         bot_usernames=bot_usernames,
         bot_addresses=bot_addresses,
+        web_url=web_url,
     )
 
 

@@ -31,6 +31,7 @@ def describe(tr: Translator, command: Command) -> str:
         Command.CALLED_112: _("say that 112 has been called (reply to the report)"),
         Command.ESCALATE: _("pass a message on to the regiegroep and neighbours (reply to it)"),
         Command.FORWARD: _("pass an escalation on to your own groups (reply to it)"),
+        Command.FOLLOWUP: _("record the police follow-up of an escalation (its id, what happened)"),
         Command.WARN: _("warn a member for breaking a rule (reply to their message)"),
         Command.WARNS: _("show active warnings"),
         Command.UNWARN: _("withdraw the latest warning"),

@@ -1,14 +1,16 @@
-"""What the scheduled jobs say: expired invites, reminders and the weekly digest.
+"""What the scheduled jobs say: expired invites, reminders and the weekly digest (its text,
+and the words of its chart).
 
 Names and ids people typed travel as plain spans, never as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from buurtbot.core.commands import Command
 from buurtbot.core.domain.aanmelding import AanmeldingState
+from buurtbot.core.domain.weekly_chart import ChartSeries, IsoWeek, WeeklyChart
 from buurtbot.core.i18n import Translator
 from buurtbot.core.text import RichText, bold
 from buurtbot.core.texts.commands import shown_name
@@ -121,4 +123,36 @@ def digest(
         bold(_("Weekly overview {gemeente}, {week}").format(gemeente=gemeente_name, week=week)),
         "\n",
         "\n".join(lines),
+    )
+
+
+def escalation_chart(
+    tr: Translator, *, weeks: Sequence[IsoWeek], per_kern: Mapping[str, Sequence[int]]
+) -> WeeklyChart:
+    """The digest's chart: escalations per kern (a line each, by name) over ``weeks``.
+
+    The weeks are labelled by their number; the axis says they are weeks."""
+    _ = tr.gettext
+    return WeeklyChart(
+        title=_("Escalations per kern"),
+        x_label=_("Week"),
+        y_label=_("Escalations"),
+        week_labels=tuple(str(week.week) for week in weeks),
+        series=tuple(ChartSeries(kern, tuple(counts)) for kern, counts in sorted(per_kern.items())),
+        legend_title=_("Kern"),
+        empty_note=_("No escalations in these weeks"),
+    )
+
+
+def escalation_chart_caption(
+    tr: Translator, *, gemeente_name: str, weeks: Sequence[IsoWeek]
+) -> RichText:
+    """Under the chart in the regiegroep: what it shows, from which week to which."""
+    n = len(weeks)
+    return RichText.of(
+        tr.ngettext(
+            "Escalations per kern in {gemeente}, the past {n} week ({first} to {last}).",
+            "Escalations per kern in {gemeente}, the past {n} weeks ({first} to {last}).",
+            n,
+        ).format(gemeente=gemeente_name, n=n, first=str(weeks[0]), last=str(weeks[-1]))
     )

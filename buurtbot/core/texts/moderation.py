@@ -535,6 +535,10 @@ def log_line(
         AuditAction.UNBLOCKED: _("{actor} lifted the block of {subject}"),
         AuditAction.JOIN_REFUSED: _("{subject} (blocked) was kept out of {group}"),
         AuditAction.DELIVERY_FAILED: _("a message to {group} could not be delivered"),
+        AuditAction.FOLLOWED_UP: _(
+            "{actor} recorded the police follow-up of an escalation from {group}"
+        ),
+        AuditAction.DASHBOARD_SIGNED_IN: _("{actor} signed in to the dashboard"),
     }
     if action is AuditAction.JOIN_REFUSED and not blocked:
         texts[action] = _("{subject} was kept out of {group}")

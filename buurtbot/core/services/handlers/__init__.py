@@ -5,7 +5,9 @@ order of :data:`ALL_MODULES`.
 """
 
 from buurtbot.core.services.handlers import (
+    dashboard,
     escalation,
+    followup,
     general,
     joins,
     meldingen,
@@ -16,4 +18,16 @@ from buurtbot.core.services.handlers import (
     signup,
 )
 
-ALL_MODULES = (general, meldingen, escalation, moderation, joins, nudges, signup, roles, privacy)
+ALL_MODULES = (
+    general,
+    meldingen,
+    escalation,
+    followup,
+    moderation,
+    joins,
+    nudges,
+    signup,
+    roles,
+    privacy,
+    dashboard,
+)

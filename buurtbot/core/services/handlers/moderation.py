@@ -736,45 +736,53 @@ def refuse_blocked(s: Situation, event: InboundEvent) -> None:
 def show_log(s: Situation, cmd: CommandReceived) -> None:
     """The latest audit entries of the gemeente, with names and local times."""
     h = _here(s)
+    entries = s.uow.audit.recent(h.network.gemeente.id, LOG_LIMIT)
+    s.reply(texts.log_text(s.tr, audit_lines(s.uow, h.network, s.tr, entries)), to=cmd.message)
+
+
+def audit_lines(
+    uow: UnitOfWork, network: Network, tr: Translator, entries: Sequence[AuditEntry]
+) -> list[str]:
+    """Each entry in words, with names and local times (``/log`` and the dashboard)."""
     names: dict[PersonId, str] = {}
 
     def name(person_id: PersonId | None) -> str | None:
         if person_id is None:
             return None
         if person_id not in names:
-            names[person_id] = person_name(s.tr, h.person(person_id))
+            names[person_id] = person_name(tr, uow.persons.get(person_id))
         return names[person_id]
 
     lines = []
-    for entry in s.uow.audit.recent(h.network.gemeente.id, LOG_LIMIT):
-        group = h.network.group(entry.group_id) if entry.group_id else None
+    for entry in entries:
+        group = network.group(entry.group_id) if entry.group_id else None
         lines.append(
             texts.log_line(
-                s.tr,
+                tr,
                 at=entry.at,
                 action=entry.action,
                 actor=name(entry.actor),
                 subject=name(entry.subject),
                 group=group.name if group else entry.group_id,
-                reason=_reason_in_words(s.tr, entry),
+                reason=_reason_in_words(tr, entry),
                 blocked=entry.reason != NOT_ADMITTED,
             )
-            + _delivery_in_words(s, entry)
+            + _delivery_in_words(uow, tr, entry)
         )
-    s.reply(texts.log_text(s.tr, lines), to=cmd.message)
+    return lines
 
 
-def _delivery_in_words(s: Situation, entry: AuditEntry) -> str:
+def _delivery_in_words(uow: UnitOfWork, tr: Translator, entry: AuditEntry) -> str:
     """Where an escalation went and how far it got, e.g. ``: 3 of 4 delivered``."""
     escalation = entry.detail.get("escalation")
     if entry.action not in (AuditAction.ESCALATED, AuditAction.FORWARDED) or not escalation:
         return ""
-    deliveries = s.uow.escalations.deliveries(escalation)
+    deliveries = uow.escalations.deliveries(escalation)
     if not deliveries:
         return ""
     delivered = sum(1 for d in deliveries if d.state is DeliveryState.DELIVERED)
     failed = sum(1 for d in deliveries if d.state is DeliveryState.FAILED)
-    return escalation_texts.delivery_summary(s.tr, len(deliveries), delivered, failed)
+    return escalation_texts.delivery_summary(tr, len(deliveries), delivered, failed)
 
 
 def _reason_in_words(tr: Translator, entry: AuditEntry) -> str:
