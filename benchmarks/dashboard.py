@@ -45,11 +45,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from buurtbot.adapters.sql import SqlUnitOfWork, make_engine, make_session_factory
 from buurtbot.adapters.sql.orm import EscalationRow, MeldingRow
 from buurtbot.adapters.sql.repositories import NetworkCache
-from buurtbot.adapters.web import WebForm
-from buurtbot.adapters.web.dashboard import Dashboard
-from buurtbot.adapters.web.security import CsrfTokens
-from buurtbot.bootstrap import prepare_database
-from buurtbot.core.domain.dashboard import SESSION_VALID
+from buurtbot.bootstrap import prepare_database, web_application
 from buurtbot.core.domain.melding import DEFAULT_CATEGORIES
 from buurtbot.core.i18n import Translators
 from buurtbot.core.ids import GemeenteId, PersonId
@@ -295,23 +291,8 @@ def _site(url: str) -> Iterator[_Site]:
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(sessions, network_cache=networks)
 
-    translators = Translators(load_all())
-    dashboard = Dashboard(
-        uow_factory=uow,
-        run_blocking=run_blocking,
-        translators=translators,
-        clock=clock,
-        csrf=CsrfTokens(secrets.token_bytes(32), clock.now, max_age=SESSION_VALID),
-    )
-    form = WebForm(
-        uow_factory=uow,
-        run_blocking=run_blocking,
-        wake=lambda: None,
-        translators=translators,
-        clock=clock,
-        extra_routes=dashboard.routes(),
-    )
-    timed = _Timed(form.asgi())
+    app = web_application(uow, run_blocking, Translators(load_all()), clock)
+    timed = _Timed(app)
     try:
         with TestClient(timed, base_url="http://testserver") as client:
             site = _Site(engine, client, timed)

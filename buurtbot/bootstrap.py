@@ -13,7 +13,7 @@ import logging
 import secrets
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import ClassVar, TextIO, TypeVar
 
 from sqlalchemy import Engine
+from starlette.applications import Starlette
 
 from buurtbot.adapters.charts import MatplotlibChartRenderer
 from buurtbot.adapters.console import ConsoleAdapter
@@ -34,6 +35,7 @@ from buurtbot.adapters.sql.repositories import NetworkCache
 from buurtbot.adapters.sql.uow import SqlUnitOfWork, make_session_factory
 from buurtbot.adapters.telegram.adapter import DEFAULT_BASE_URL, TelegramAdapter, TelegramConfig
 from buurtbot.adapters.web import WebForm, WebServer
+from buurtbot.adapters.web.app import Blocking
 from buurtbot.adapters.web.dashboard import Dashboard
 from buurtbot.adapters.web.security import CsrfTokens
 from buurtbot.config.network_file import load_network_files
@@ -43,7 +45,14 @@ from buurtbot.core.domain.model import Locale
 from buurtbot.core.events import InboundEvent
 from buurtbot.core.i18n import Translators
 from buurtbot.core.ids import ChatRef, PersonId, Platform, PlatformIdentity
-from buurtbot.core.ports import ChatPort, Clock, SystemClock, UnitOfWork, UnitOfWorkFactory
+from buurtbot.core.ports import (
+    Capabilities,
+    ChatPort,
+    Clock,
+    SystemClock,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from buurtbot.core.services.bot import BuurtBot
 from buurtbot.core.services.delivery import OutboxRelay
 from buurtbot.core.services.health import chats_to_check
@@ -410,25 +419,49 @@ def build_app(
         app.relay.wake,
     )
     if web:
-        secure = settings.web_url.startswith("https://")
-        dashboard = Dashboard(
-            uow_factory=uow_factory,
-            run_blocking=app.run_blocking,
-            translators=translators,
-            clock=clock,
-            csrf=CsrfTokens(secrets.token_bytes(32), clock.now, max_age=SESSION_VALID),
-            secure_cookie=secure,
-        )
-        form = WebForm(
-            uow_factory=uow_factory,
-            run_blocking=app.run_blocking,
+        site = web_application(
+            uow_factory,
+            app.run_blocking,
+            translators,
+            clock,
             wake=app.relay.wake,
-            translators=translators,
-            clock=clock,
             capabilities=bot.capabilities,
-            secure_cookie=secure,
-            extra_routes=dashboard.routes(),
+            secure=settings.web_url.startswith("https://"),
         )
         bot.web_url = settings.web_url
-        app.web = WebServer(form.asgi(), settings.web_host, settings.web_port)
+        app.web = WebServer(site, settings.web_host, settings.web_port)
     return app
+
+
+def web_application(
+    uow_factory: UnitOfWorkFactory,
+    run_blocking: Blocking,
+    translators: Translators,
+    clock: Clock,
+    *,
+    wake: Callable[[], None] = lambda: None,
+    capabilities: Mapping[Platform, Capabilities] | None = None,
+    secure: bool = False,
+) -> Starlette:
+    """The web pages: the sign-up form and the regie dashboard, in one application.
+
+    ``secure``: the public address is https, so cookies are sent only over https."""
+    dashboard = Dashboard(
+        uow_factory=uow_factory,
+        run_blocking=run_blocking,
+        translators=translators,
+        clock=clock,
+        csrf=CsrfTokens(secrets.token_bytes(32), clock.now, max_age=SESSION_VALID),
+        secure_cookie=secure,
+    )
+    form = WebForm(
+        uow_factory=uow_factory,
+        run_blocking=run_blocking,
+        wake=wake,
+        translators=translators,
+        clock=clock,
+        capabilities=dict(capabilities or {}),
+        secure_cookie=secure,
+        extra_routes=dashboard.routes(),
+    )
+    return form.asgi()

@@ -17,11 +17,7 @@ from typing import TypeVar
 from starlette.applications import Starlette
 
 from buurtbot.adapters.sql import SqlUnitOfWork, make_engine, make_session_factory
-from buurtbot.adapters.web import WebForm
-from buurtbot.adapters.web.dashboard import Dashboard
-from buurtbot.adapters.web.security import CsrfTokens
-from buurtbot.bootstrap import prepare_database
-from buurtbot.core.domain.dashboard import SESSION_VALID
+from buurtbot.bootstrap import prepare_database, web_application
 from buurtbot.core.domain.escalation import Escalation, EscalationId, Scope
 from buurtbot.core.domain.melding import Called112, Melding, MeldingId
 from buurtbot.core.domain.network import Network
@@ -136,29 +132,13 @@ def dashboard_site(tmp_path: Path, *, secure: bool = False) -> Iterator[Site]:
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    translators = Translators(load_all())
-    dashboard = Dashboard(
-        uow_factory=uow,
-        run_blocking=run_blocking,
-        translators=translators,
-        clock=clock,
-        csrf=CsrfTokens(secrets.token_bytes(32), clock.now, max_age=SESSION_VALID),
-        secure_cookie=secure,
-    )
-    form = WebForm(
-        uow_factory=uow,
-        run_blocking=run_blocking,
-        wake=lambda: None,
-        translators=translators,
-        clock=clock,
-        extra_routes=dashboard.routes(),
-    )
+    app = web_application(uow, run_blocking, Translators(load_all()), clock, secure=secure)
     with uow() as u:
         [network] = u.networks.all()
         seed(u, network)
         u.commit()
     try:
-        yield Site(form.asgi(), clock, uow, network)
+        yield Site(app, clock, uow, network)
     finally:
         executor.shutdown()
         engine.dispose()

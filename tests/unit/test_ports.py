@@ -96,7 +96,10 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
             ports.DashboardAccessRepository,
             {"add", "take_link", "session", "end", "delete_expired"},
         ),
-        (ports.OverviewQueries, {"counts_per_day", "escalations", "group_sizes"}),
+        (
+            ports.OverviewQueries,
+            {"counts_per_group", "counts_per_day", "escalations", "group_sizes"},
+        ),
         (ports.UnitOfWork, {"commit", "rollback"}),
         (ports.Clock, {"now"}),
         (ports.ChartRenderer, {"weekly_counts_png"}),
