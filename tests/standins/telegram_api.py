@@ -1494,29 +1494,7 @@ class TelegramStandIn:
             }
         else:
             raise bad_request("there is no document in the request")
-        caption = _opt_str(params, "caption") or ""
-        parse_mode = _opt_str(params, "parse_mode") or None
-        visible = visible_text(caption, parse_mode) if caption else ""
-        if len(visible) > MAX_CAPTION_LENGTH:
-            raise bad_request("message caption is too long")
-        reply_to = self._reply_target(chat, params)
-        markup = self._reply_markup(params)
-        self._rate_check(chat)
-        message = self._bot_message(chat, reply_to, markup)
-        message["document"] = file_json
-        if visible:
-            message["caption"] = visible
-        self._store(message)
-        self._record(
-            "senddocument",
-            message,
-            text=caption,
-            visible=visible,
-            parse_mode=parse_mode,
-            reply_markup=markup,
-            document=upload,
-        )
-        return message
+        return self._send_media(chat, params, "document", file_json, upload)
 
     async def _api_sendphoto(self, params: JSON) -> JSON:
         """A photo uploaded (multipart field ``photo``) or sent again by its file_id; the
@@ -1553,6 +1531,12 @@ class TelegramStandIn:
             sizes = [self._files[photo]]
         else:
             raise bad_request("wrong file identifier/HTTP URL specified")
+        return self._send_media(chat, params, "photo", sizes, upload)
+
+    def _send_media(
+        self, chat: _Chat, params: JSON, kind: str, media: object, upload: UploadedFile | None
+    ) -> JSON:
+        """The rest of sendDocument and sendPhoto: the caption, the message, the record."""
         caption = _opt_str(params, "caption") or ""
         parse_mode = _opt_str(params, "parse_mode") or None
         visible = visible_text(caption, parse_mode) if caption else ""
@@ -1562,18 +1546,18 @@ class TelegramStandIn:
         markup = self._reply_markup(params)
         self._rate_check(chat)
         message = self._bot_message(chat, reply_to, markup)
-        message["photo"] = sizes
+        message[kind] = media
         if visible:
             message["caption"] = visible
         self._store(message)
         self._record(
-            "sendphoto",
+            f"send{kind}",
             message,
             text=caption,
             visible=visible,
             parse_mode=parse_mode,
             reply_markup=markup,
-            photo=upload,
+            **{kind: upload},
         )
         return message
 
