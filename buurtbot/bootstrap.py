@@ -429,7 +429,9 @@ def build_app(
             secure=settings.web_url.startswith("https://"),
         )
         bot.web_url = settings.web_url
-        app.web = WebServer(site, settings.web_host, settings.web_port)
+        app.web = WebServer(
+            site, settings.web_host, settings.web_port, name="the sign-up form and dashboard"
+        )
     return app
 
 
