@@ -1324,6 +1324,12 @@ class FakeDashboardAccess(_Repo, DashboardAccessRepository):
     def end(self, token_hash: str) -> None:
         self._uow.write("dashboard.end", lambda s: s.dashboard.pop(token_hash, None))
 
+    def of_person(self, person_id: PersonId, now: datetime) -> list[DashboardAccess]:
+        found = [
+            a for a in self._s.dashboard.values() if a.person_id == person_id and a.expires_at > now
+        ]
+        return sorted(found, key=lambda a: (a.created_at, a.token_hash))
+
     def delete_expired(self, now: datetime) -> int:
         def change(s: FakeState) -> int:
             gone = [h for h, a in s.dashboard.items() if a.expires_at <= now]

@@ -691,6 +691,10 @@ class DashboardAccessRepository(abc.ABC):
         """Forget a link or session (sign-out); unknown hashes are ignored."""
 
     @abc.abstractmethod
+    def of_person(self, person_id: PersonId, now: datetime) -> list[DashboardAccess]:
+        """The person's unexpired links and sessions, oldest first (for ``/mydata``)."""
+
+    @abc.abstractmethod
     def delete_expired(self, now: datetime) -> int:
         """Forget every link and session that has expired; how many went."""
 

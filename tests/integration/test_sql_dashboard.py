@@ -119,6 +119,9 @@ def test_ending_expiry_and_forgetting_remove_access(stored: UowFactory) -> None:
     with stored() as uow:
         assert uow.dashboard.session("e" * 64, t0) is None
         assert uow.dashboard.session("g" * 64, t0) is not None
+        assert [a.token_hash for a in uow.dashboard.of_person(ANNA, t0)] == ["g" * 64]
+        assert uow.dashboard.of_person(PIET, t0) == []  # ended, or expired and cleared
+        assert uow.dashboard.of_person(ANNA, t0 + timedelta(hours=8)) == []
         uow.persons.delete(ANNA)
         uow.commit()
     with stored() as uow:

@@ -187,3 +187,18 @@ def test_signing_in_is_in_the_audit_log_and_expired_entries_are_cleared(world: W
     world.clock.advance(hours=9)
     ask_link(world, "hanneke")  # issuing clears what has expired
     assert [a.kind.value for a in world.store.state.dashboard.values()] == ["link"]
+
+
+def test_mydata_lists_live_links_and_sessions_but_never_a_token(world: World) -> None:
+    world.set_language("ria", Locale.EN)
+    session = signed_in(world, "ria")
+    link = ask_link(world, "ria")
+    answer = "\n".join(texts(world.says("ria", None, "/mydata")))
+    assert "Your dashboard sign-in" in answer
+    assert "Signed in on" in answer
+    assert "Sign-in link sent on" in answer
+    for secret in (session, link, access_hash(session), access_hash(link)):
+        assert secret not in answer
+    world.clock.advance(hours=9)
+    later = "\n".join(texts(world.says("ria", None, "/mydata")))
+    assert "Signed in on" not in later

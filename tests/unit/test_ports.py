@@ -94,7 +94,7 @@ def test_chat_port_abstract_methods_are_pinned() -> None:
         (ports.BotStateRepository, {"get", "put"}),
         (
             ports.DashboardAccessRepository,
-            {"add", "take_link", "session", "end", "delete_expired"},
+            {"add", "take_link", "session", "end", "of_person", "delete_expired"},
         ),
         (
             ports.OverviewQueries,

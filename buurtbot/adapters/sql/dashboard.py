@@ -82,6 +82,15 @@ class SqlDashboardAccess(DashboardAccessRepository):
             delete(DashboardAccessRow).where(DashboardAccessRow.token_hash == token_hash)
         )
 
+    def of_person(self, person_id: PersonId, now: datetime) -> list[DashboardAccess]:
+        rows = self._session.scalars(
+            select(DashboardAccessRow)
+            .where(DashboardAccessRow.person_id == person_id)
+            .where(DashboardAccessRow.expires_at > now)
+            .order_by(DashboardAccessRow.created_at, DashboardAccessRow.token_hash)
+        )
+        return [_access(r) for r in rows]
+
     def delete_expired(self, now: datetime) -> int:
         result = self._session.execute(
             delete(DashboardAccessRow).where(DashboardAccessRow.expires_at <= now)

@@ -43,6 +43,7 @@ def heading(tr: Translator, part: str) -> str:
         "escalations": _("Messages you escalated"),
         "aanmeldingen": _("Your sign-ups"),
         "log": _("Log entries about you or by you"),
+        "dashboard": _("Your dashboard sign-in"),
     }[part]
 
 
@@ -114,6 +115,15 @@ def escalation_line(tr: Translator, *, at: str, group: str, scope: str) -> str:
 def aanmelding_line(tr: Translator, *, at: str, state: str, details: Sequence[str]) -> str:
     _ = tr.gettext
     return _("{at} ({state}): {details}").format(at=at, state=state, details=", ".join(details))
+
+
+def dashboard_line(tr: Translator, *, kind: str, at: str, until: str) -> str:
+    _ = tr.gettext
+    if kind == "session":
+        return _("Signed in on {at}, until {until} (or until you sign out)").format(
+            at=at, until=until
+        )
+    return _("Sign-in link sent on {at}, valid until {until}").format(at=at, until=until)
 
 
 def log_line(tr: Translator, *, at: str, action: str, you_acted: bool) -> str:

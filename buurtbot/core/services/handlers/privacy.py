@@ -5,7 +5,8 @@ Decisions this module makes, where the issue left room:
 - **/mydata shows everything, unmasked.** It is the person's own data, sent only to their
   private chat: accounts (phone numbers in full), groups and roles, warnings (active,
   expired and withdrawn), blocks, meldingen they reported, escalations they made, their
-  sign-ups and the log entries by or about them. Where the platform can send files, the
+  sign-ups, the log entries by or about them, and their unexpired dashboard links and
+  sessions (when and until when; never a token). Where the platform can send files, the
   same data follows as ``mijn-gegevens.json`` (made from the same dict as the text).
 - **/forgetme asks first** (buttons, or numbered replies) and does nothing for an eigenaar:
   a buurtgroep must never be left without one, so they hand it over first.
@@ -203,6 +204,11 @@ def my_data(s: Situation, person: Person) -> dict[str, Any]:
             for a in _aanmeldingen(s, person, networks)
         ],
         "audit": audit,
+        # Links and sessions of the regie dashboard: when, and until when (never the token).
+        "dashboard": [
+            {"kind": a.kind.value, "at": a.created_at, "until": a.expires_at}
+            for a in uow.dashboard.of_person(person.id, s.now)
+        ],
     }
 
 
@@ -267,6 +273,13 @@ def _sections(tr: Translator, data: dict[str, Any]) -> list[tuple[str, list[str]
                     tr, at=when(a["at"]), state=a["state"], details=[a[k] for k in details if a[k]]
                 )
                 for a in data["aanmeldingen"]
+            ],
+        ),
+        (
+            texts.heading(tr, "dashboard"),
+            [
+                texts.dashboard_line(tr, kind=a["kind"], at=when(a["at"]), until=when(a["until"]))
+                for a in data["dashboard"]
             ],
         ),
         (
