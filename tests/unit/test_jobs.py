@@ -17,6 +17,7 @@ from buurtbot.adapters.charts import MatplotlibChartRenderer
 from buurtbot.core.actions import Action, SendImage, SendText
 from buurtbot.core.domain.aanmelding import Aanmelding, AanmeldingState, Channel
 from buurtbot.core.domain.audit import AuditAction, AuditEntry
+from buurtbot.core.domain.dashboard import SESSION_VALID, AccessKind, DashboardAccess
 from buurtbot.core.domain.escalation import Escalation, Scope
 from buurtbot.core.domain.melding import Melding
 from buurtbot.core.domain.model import Group, GroupKind, GroupRole, Locale, Membership, RoleSource
@@ -570,6 +571,15 @@ def test_retention_deletes_what_is_old_and_keeps_what_is_recent(
         uow.aanmeldingen.save(declined)
         uow.aanmeldingen.save(kept)
         uow.commit()
+    hanneke = world.person("hanneke").id
+    with world.uow_factory() as uow:  # one dashboard session that has ended, one that lives
+        for name, at in (("ended", now - timedelta(hours=9)), ("live", now - timedelta(hours=1))):
+            uow.dashboard.add(
+                DashboardAccess(
+                    name * 8, AccessKind.SESSION, hanneke, gemeente.id, at, at + SESSION_VALID
+                )
+            )
+        uow.commit()
 
     report = jobs.retention(ctx)
     assert report.counts == {
@@ -579,8 +589,10 @@ def test_retention_deletes_what_is_old_and_keeps_what_is_recent(
         "warnings": 1,
         "aanmeldingen": 1,
         "outbox": 1,
+        "dashboard": 1,
     }
     state = world.store.state
+    assert list(state.dashboard) == ["live" * 8]
     assert set(state.meldingen) == {"m-recent"}
     assert set(state.escalations) == {"e-recent"}
     assert [a.at for a in state.audit] == [recent]

@@ -519,6 +519,8 @@ def retention(ctx: JobContext) -> JobReport:
             default=GemeenteSettings().retention_days,
         )
         counts["outbox"] += uow.outbox.delete_delivered_before(now - timedelta(days=longest))
+        # Spent sign-in links and ended sessions of the dashboard: nothing to keep at all.
+        counts["dashboard"] += uow.dashboard.delete_expired(now)
         uow.commit()
     return JobReport("retention", dict(counts))
 
